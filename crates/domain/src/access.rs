@@ -1,0 +1,324 @@
+//! Who may see and do what. Scope is checked against a request's place path; roles
+//! against the action. The rules are pure so they can be tested exhaustively.
+
+use crate::lifecycle::{Action, ActionKind, Status};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Staff,
+    GridWorker,
+    Volunteer,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Staff,
+        Role::GridWorker,
+        Role::Volunteer,
+        Role::Supervisor,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::GridWorker => "grid_worker",
+            Role::Volunteer => "volunteer",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::Staff => "社区工作人员",
+            Role::GridWorker => "网格员",
+            Role::Volunteer => "志愿者",
+            Role::Supervisor => "街道/区督办",
+            Role::Admin => "管理员",
+        }
+    }
+}
+
+/// The places above a request, enough to decide whether an actor's scope covers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommunityPath {
+    pub district_id: i64,
+    pub subdistrict_id: i64,
+    pub community_id: i64,
+}
+
+impl CommunityPath {
+    pub fn contains(&self, place_id: i64) -> bool {
+        place_id == self.district_id
+            || place_id == self.subdistrict_id
+            || place_id == self.community_id
+    }
+}
+
+/// A signed-in user, as the rules see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The place the user works in: a community for staff, grid workers and volunteers,
+    /// a sub-district or district for supervisors; `None` (everywhere) for admins.
+    pub scope: Option<i64>,
+    /// Category codes a volunteer can take on; `general` fits any category.
+    pub skills: Vec<String>,
+}
+
+/// The facts about a request that the rules need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestFacts {
+    pub path: CommunityPath,
+    pub status: Status,
+    pub category: String,
+    pub assignee_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// Outside the actor's scope: answered as "not found" so nothing leaks.
+    #[error("not found")]
+    OutOfScope,
+    #[error("{0}")]
+    Forbidden(String),
+}
+
+impl Actor {
+    pub fn covers(&self, path: &CommunityPath) -> bool {
+        match self.scope {
+            None => self.role == Role::Admin,
+            Some(place) => path.contains(place),
+        }
+    }
+
+    pub fn is_office(&self) -> bool {
+        matches!(self.role, Role::Staff | Role::Admin)
+    }
+
+    pub fn has_skill_for(&self, category: &str) -> bool {
+        self.skills.iter().any(|s| s == category || s == "general")
+    }
+
+    /// Whether the request is visible at all. Volunteers see the open pool of their
+    /// community and what is assigned to them; everyone else sees their whole scope.
+    pub fn can_see(&self, request: &RequestFacts) -> Result<(), AccessError> {
+        if !self.covers(&request.path) {
+            return Err(AccessError::OutOfScope);
+        }
+        if self.role == Role::Volunteer
+            && request.status != Status::Pooled
+            && request.assignee_id != Some(self.user_id)
+        {
+            return Err(AccessError::OutOfScope);
+        }
+        Ok(())
+    }
+
+    /// Whether the reporter's phone and room may be shown in full.
+    pub fn sees_personal_data(&self, request: &RequestFacts) -> bool {
+        match self.role {
+            Role::Staff | Role::Admin => true,
+            Role::Volunteer => {
+                request.assignee_id == Some(self.user_id)
+                    && !matches!(
+                        request.status,
+                        Status::Submitted | Status::Pooled | Status::Dispatched
+                    )
+            }
+            Role::GridWorker | Role::Supervisor => false,
+        }
+    }
+
+    pub fn may_create_requests(&self) -> bool {
+        matches!(self.role, Role::Staff | Role::Admin | Role::GridWorker)
+    }
+
+    /// Role rules for taking `action` on a request the actor can already see.
+    pub fn authorize(&self, action: &Action, request: &RequestFacts) -> Result<(), AccessError> {
+        self.can_see(request)?;
+        let kind = action.kind();
+        let own = request.assignee_id == Some(self.user_id);
+        match self.role {
+            Role::Staff | Role::Admin => Ok(()),
+            Role::Supervisor | Role::GridWorker if kind == ActionKind::Note => Ok(()),
+            Role::Supervisor | Role::GridWorker => Err(AccessError::Forbidden(format!(
+                "a {} cannot {} requests",
+                self.role.as_str(),
+                kind.as_str()
+            ))),
+            Role::Volunteer => match kind {
+                ActionKind::Accept if request.status == Status::Pooled => {
+                    if self.has_skill_for(&request.category) {
+                        Ok(())
+                    } else {
+                        Err(AccessError::Forbidden(format!(
+                            "your skills do not include {}",
+                            request.category
+                        )))
+                    }
+                }
+                ActionKind::Accept
+                | ActionKind::Decline
+                | ActionKind::Start
+                | ActionKind::Resolve
+                | ActionKind::Note
+                    if own =>
+                {
+                    Ok(())
+                }
+                ActionKind::Accept
+                | ActionKind::Decline
+                | ActionKind::Start
+                | ActionKind::Resolve
+                | ActionKind::Note => Err(AccessError::Forbidden(
+                    "this request is assigned to someone else".into(),
+                )),
+                _ => Err(AccessError::Forbidden(format!(
+                    "a volunteer cannot {} requests",
+                    kind.as_str()
+                ))),
+            },
+        }
+    }
+}
+
+/// `13812345678` → `138****5678`; short numbers keep only their last two digits.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() >= 11 {
+        let head: String = chars[..3].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}****{tail}")
+    } else if chars.len() > 2 {
+        let tail: String = chars[chars.len() - 2..].iter().collect();
+        format!("{}{tail}", "*".repeat(chars.len() - 2))
+    } else {
+        "*".repeat(chars.len())
+    }
+}
+
+/// Rooms are masked whole: `301` → `***`.
+pub fn mask_room(room: &str) -> String {
+    "*".repeat(room.chars().count().max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::DispatchTarget;
+
+    const PATH: CommunityPath = CommunityPath {
+        district_id: 1,
+        subdistrict_id: 2,
+        community_id: 3,
+    };
+
+    fn actor(role: Role, scope: Option<i64>) -> Actor {
+        Actor {
+            user_id: 10,
+            username: "u".into(),
+            display_name: "U".into(),
+            role,
+            scope,
+            skills: vec!["sewer_overflow".into()],
+        }
+    }
+
+    fn facts(status: Status, assignee: Option<i64>) -> RequestFacts {
+        RequestFacts {
+            path: PATH,
+            status,
+            category: "sewer_overflow".into(),
+            assignee_id: assignee,
+        }
+    }
+
+    #[test]
+    fn scope_hides_other_communities() {
+        let other = CommunityPath {
+            district_id: 1,
+            subdistrict_id: 2,
+            community_id: 4,
+        };
+        let staff = actor(Role::Staff, Some(3));
+        let req = RequestFacts {
+            path: other,
+            ..facts(Status::Submitted, None)
+        };
+        assert_eq!(staff.can_see(&req), Err(AccessError::OutOfScope));
+        assert!(actor(Role::Supervisor, Some(2)).can_see(&req).is_ok());
+        assert!(actor(Role::Supervisor, Some(1)).can_see(&req).is_ok());
+        assert!(actor(Role::Admin, None).can_see(&req).is_ok());
+        assert_eq!(
+            actor(Role::Staff, None).can_see(&req),
+            Err(AccessError::OutOfScope)
+        );
+    }
+
+    #[test]
+    fn volunteers_cannot_dispatch_and_see_only_pool_or_own() {
+        let v = actor(Role::Volunteer, Some(3));
+        let dispatch = Action::Dispatch {
+            target: DispatchTarget::Pool,
+        };
+        assert!(matches!(
+            v.authorize(&dispatch, &facts(Status::Pooled, None)),
+            Err(AccessError::Forbidden(_))
+        ));
+        assert_eq!(
+            v.can_see(&facts(Status::Submitted, None)),
+            Err(AccessError::OutOfScope)
+        );
+        assert_eq!(
+            v.can_see(&facts(Status::Accepted, Some(99))),
+            Err(AccessError::OutOfScope)
+        );
+        assert!(v
+            .authorize(&Action::Accept, &facts(Status::Pooled, None))
+            .is_ok());
+        assert!(v
+            .authorize(&Action::Start, &facts(Status::Accepted, Some(10)))
+            .is_ok());
+        let unskilled = Actor {
+            skills: vec!["errands".into()],
+            ..v.clone()
+        };
+        assert!(unskilled
+            .authorize(&Action::Accept, &facts(Status::Pooled, None))
+            .is_err());
+    }
+
+    #[test]
+    fn supervisors_and_grid_workers_only_add_notes() {
+        for role in [Role::Supervisor, Role::GridWorker] {
+            let a = actor(role, Some(3));
+            let f = facts(Status::Submitted, None);
+            assert!(a.authorize(&Action::Note { text: "x".into() }, &f).is_ok());
+            assert!(a.authorize(&Action::Start, &f).is_err());
+        }
+    }
+
+    #[test]
+    fn personal_data_only_after_acceptance() {
+        let v = actor(Role::Volunteer, Some(3));
+        assert!(!v.sees_personal_data(&facts(Status::Dispatched, Some(10))));
+        assert!(v.sees_personal_data(&facts(Status::Accepted, Some(10))));
+        assert!(!v.sees_personal_data(&facts(Status::Accepted, Some(11))));
+        assert!(actor(Role::Staff, Some(3)).sees_personal_data(&facts(Status::Pooled, None)));
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_room("301"), "***");
+    }
+}

@@ -1,0 +1,67 @@
+//! Request categories. Three codes are fixed by the seed; the rest is a realistic default
+//! list that a deployment may change.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Category {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Whether reports count this category by distinct entrances (门).
+    pub counts_entrances: bool,
+}
+
+/// The seed's three codes, which reports name by entrance.
+pub const SEED_CODES: [&str; 3] = ["sewer_overflow", "wall_hazard", "stairwell_light"];
+
+const DEFAULTS: &[(&str, &str, &str)] = &[
+    ("sewer_overflow", "下水跑冒", "Sewer overflow"),
+    ("wall_hazard", "外墙排险修缮", "External wall hazard"),
+    ("stairwell_light", "楼道灯检修", "Stairwell light"),
+    ("plumbing", "水管维修", "Plumbing"),
+    ("electrical", "电路维修", "Electrical"),
+    ("elder_care", "助老服务", "Elder care"),
+    ("errands", "代办跑腿", "Errands"),
+    ("appliance", "家电维修", "Appliance repair"),
+    ("sanitation", "环境卫生", "Sanitation"),
+    ("greening", "绿化养护", "Greening"),
+    ("neighbour_dispute", "邻里纠纷", "Neighbour dispute"),
+    ("consultation", "政策咨询", "Consultation"),
+    ("other", "其他", "Other"),
+];
+
+pub fn default_categories() -> Vec<Category> {
+    DEFAULTS
+        .iter()
+        .map(|(code, zh, en)| Category {
+            code: (*code).into(),
+            name_zh: (*zh).into(),
+            name_en: (*en).into(),
+            counts_entrances: SEED_CODES.contains(code),
+        })
+        .collect()
+}
+
+/// Category codes are short lowercase identifiers.
+pub fn is_valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 40
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_codes_lead_the_default_list() {
+        let list = default_categories();
+        let codes: Vec<&str> = list.iter().take(3).map(|c| c.code.as_str()).collect();
+        assert_eq!(codes, SEED_CODES);
+        assert!(list.len() >= 13);
+        assert!(list.iter().all(|c| is_valid_code(&c.code)));
+    }
+}

@@ -1,0 +1,17 @@
+//! The bangbang domain: places, requests, the lifecycle state machine, who may do what,
+//! ledger hashing and the maths of the figures. Nothing in this crate does I/O.
+
+pub mod access;
+pub mod category;
+pub mod ledger;
+pub mod lifecycle;
+pub mod place;
+pub mod request;
+pub mod stats;
+pub mod time;
+pub mod validation;
+
+pub use access::{AccessError, Actor, Role};
+pub use lifecycle::{Action, ActionKind, DispatchTarget, LifecycleError, Status};
+pub use request::{Channel, Urgency};
+pub use validation::FieldErrors;
