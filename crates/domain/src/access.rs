@@ -146,51 +146,50 @@ impl Actor {
         matches!(self.role, Role::Staff | Role::Admin | Role::GridWorker)
     }
 
-    /// Role rules for taking `action` on a request the actor can already see.
+    /// Role rules for taking `action` on a request. A role that may never take the
+    /// action is refused outright (403); otherwise the request must be visible (404) and,
+    /// for volunteers, theirs or claimable with a fitting skill.
     pub fn authorize(&self, action: &Action, request: &RequestFacts) -> Result<(), AccessError> {
-        self.can_see(request)?;
         let kind = action.kind();
-        let own = request.assignee_id == Some(self.user_id);
-        match self.role {
-            Role::Staff | Role::Admin => Ok(()),
-            Role::Supervisor | Role::GridWorker if kind == ActionKind::Note => Ok(()),
-            Role::Supervisor | Role::GridWorker => Err(AccessError::Forbidden(format!(
+        let role_may = match self.role {
+            Role::Staff | Role::Admin => true,
+            Role::Supervisor | Role::GridWorker => kind == ActionKind::Note,
+            Role::Volunteer => matches!(
+                kind,
+                ActionKind::Accept
+                    | ActionKind::Decline
+                    | ActionKind::Start
+                    | ActionKind::Resolve
+                    | ActionKind::Note
+            ),
+        };
+        if !role_may {
+            return Err(AccessError::Forbidden(format!(
                 "a {} cannot {} requests",
                 self.role.as_str(),
                 kind.as_str()
-            ))),
-            Role::Volunteer => match kind {
-                ActionKind::Accept if request.status == Status::Pooled => {
-                    if self.has_skill_for(&request.category) {
-                        Ok(())
-                    } else {
-                        Err(AccessError::Forbidden(format!(
-                            "your skills do not include {}",
-                            request.category
-                        )))
-                    }
-                }
-                ActionKind::Accept
-                | ActionKind::Decline
-                | ActionKind::Start
-                | ActionKind::Resolve
-                | ActionKind::Note
-                    if own =>
-                {
-                    Ok(())
-                }
-                ActionKind::Accept
-                | ActionKind::Decline
-                | ActionKind::Start
-                | ActionKind::Resolve
-                | ActionKind::Note => Err(AccessError::Forbidden(
-                    "this request is assigned to someone else".into(),
-                )),
-                _ => Err(AccessError::Forbidden(format!(
-                    "a volunteer cannot {} requests",
-                    kind.as_str()
-                ))),
-            },
+            )));
+        }
+        self.can_see(request)?;
+        if self.role != Role::Volunteer {
+            return Ok(());
+        }
+        if kind == ActionKind::Accept && request.status == Status::Pooled {
+            return if self.has_skill_for(&request.category) {
+                Ok(())
+            } else {
+                Err(AccessError::Forbidden(format!(
+                    "your skills do not include {}",
+                    request.category
+                )))
+            };
+        }
+        if request.assignee_id == Some(self.user_id) {
+            Ok(())
+        } else {
+            Err(AccessError::Forbidden(
+                "this request is assigned to someone else".into(),
+            ))
         }
     }
 }

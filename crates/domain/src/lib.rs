@@ -6,6 +6,7 @@ pub mod category;
 pub mod ledger;
 pub mod lifecycle;
 pub mod place;
+pub mod projection;
 pub mod request;
 pub mod stats;
 pub mod time;

@@ -1,1 +1,74 @@
+//! Storage for bangbang: the [`Store`] trait the rest of the program talks to, its one
+//! error type, and [`SqlStore`], which implements it on SQLite and PostgreSQL.
+//!
+//! The two backends share one implementation: both are reached through sqlx's `Any`
+//! driver, the query text is the same wherever the dialects agree (times are integer
+//! milliseconds; placeholders are `$n`, which SQLite accepts too), and each backend has its
+//! own migrations. The few places where the dialects differ are marked with [`Backend`].
 
+mod error;
+mod model;
+mod sql;
+pub mod story;
+
+pub use error::StoreError;
+pub use model::*;
+pub use sql::{Backend, SqlStore};
+
+use async_trait::async_trait;
+use bangbang_domain::{
+    access::Actor, category::Category, lifecycle::Action, request::RequestDraft, Role,
+};
+use chrono::{DateTime, Utc};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything bangbang keeps, shaped around the domain.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    // Places and categories.
+    async fn add_place(&self, place: NewPlace) -> StoreResult<i64>;
+    async fn community(&self, slug: &str) -> StoreResult<Community>;
+    async fn communities(&self) -> StoreResult<Vec<Community>>;
+    async fn place_by_id(&self, id: i64) -> StoreResult<PlaceRecord>;
+    async fn upsert_category(&self, category: &Category, sort_order: i64) -> StoreResult<()>;
+    async fn categories(&self) -> StoreResult<Vec<Category>>;
+
+    // Accounts.
+    async fn add_user(&self, user: NewUser) -> StoreResult<UserRecord>;
+    async fn user_by_name(&self, username: &str) -> StoreResult<UserRecord>;
+    async fn users_in(&self, community_id: i64, role: Role) -> StoreResult<Vec<UserRecord>>;
+    async fn add_token(&self, user_id: i64, token_hash: &str, label: &str) -> StoreResult<()>;
+    async fn actor_by_token(&self, token_hash: &str) -> StoreResult<Actor>;
+
+    // Requests and their ledger.
+    /// Records a new request and its `created` event (at `recorded_at`) in one transaction.
+    async fn create_request(
+        &self,
+        actor: &Actor,
+        draft: RequestDraft,
+        external_key: Option<String>,
+        recorded_at: DateTime<Utc>,
+    ) -> StoreResult<RequestRecord>;
+    /// Checks `actor` may take `action` on the request in its current state, then
+    /// records the event and the new state in one transaction. Concurrent actions on the
+    /// same request are serialised: exactly one of two competing claims wins.
+    async fn apply(
+        &self,
+        actor: &Actor,
+        request_id: i64,
+        action: Action,
+        at: DateTime<Utc>,
+    ) -> StoreResult<RequestRecord>;
+    async fn request(&self, id: i64) -> StoreResult<RequestRecord>;
+    async fn request_by_code(&self, code: &str) -> StoreResult<RequestRecord>;
+    async fn events(&self, request_id: i64) -> StoreResult<Vec<EventRecord>>;
+    async fn list_requests(&self, filter: &RequestFilter) -> StoreResult<Page<RequestRecord>>;
+    async fn log_personal_data_read(&self, user_id: i64, request_id: i64) -> StoreResult<()>;
+
+    // Figures and integrity.
+    async fn stats(&self, scope: &StatsScope) -> StoreResult<StatsReport>;
+    async fn verify_ledger(&self) -> StoreResult<LedgerReport>;
+}

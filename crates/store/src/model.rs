@@ -1,0 +1,257 @@
+//! What the store hands back and takes in, beyond the domain's own types.
+
+use bangbang_domain::{
+    access::{CommunityPath, RequestFacts},
+    ledger::LedgerFault,
+    lifecycle::Status,
+    place::PlaceKind,
+    projection::Projection,
+    request::{Channel, Urgency},
+    stats::{Counts, Rates},
+    Role,
+};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPlace {
+    pub kind: PlaceKind,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    /// Communities: the name in URLs (`liuxiali`).
+    pub slug: Option<String>,
+    /// Communities: the prefix of request codes (`LXL`).
+    pub code_prefix: Option<String>,
+    /// Buildings and entrances: the number people use (`3`, `2`).
+    pub number: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlaceRecord {
+    pub id: i64,
+    pub kind: PlaceKind,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub number: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Community {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub code_prefix: String,
+    pub subdistrict_id: i64,
+    pub subdistrict_name: String,
+    pub district_id: i64,
+    pub district_name: String,
+}
+
+impl Community {
+    pub fn path(&self) -> CommunityPath {
+        CommunityPath {
+            district_id: self.district_id,
+            subdistrict_id: self.subdistrict_id,
+            community_id: self.id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope_place_id: Option<i64>,
+    pub password_hash: String,
+    pub phone: Option<String>,
+    pub skills: Vec<String>,
+    pub home_entrance_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope_place_id: Option<i64>,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub skills: Vec<String>,
+    pub home_entrance_id: Option<i64>,
+    pub active: bool,
+}
+
+impl UserRecord {
+    pub fn actor(&self) -> bangbang_domain::Actor {
+        bangbang_domain::Actor {
+            user_id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            scope: self.scope_place_id,
+            skills: self.skills.clone(),
+        }
+    }
+}
+
+/// A request with its current state, as read from the projection table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub id: i64,
+    pub code: String,
+    pub community: CommunityRef,
+    pub grid: Option<String>,
+    pub building: Option<String>,
+    pub entrance: Option<String>,
+    pub entrance_id: Option<i64>,
+    pub room: Option<String>,
+    pub category: String,
+    pub channel: Channel,
+    pub urgency: Urgency,
+    pub reporter_name: String,
+    pub reporter_phone: String,
+    pub description: String,
+    pub reported_at: DateTime<Utc>,
+    pub respond_by: DateTime<Utc>,
+    pub resolve_by: DateTime<Utc>,
+    pub state: Projection,
+    pub assignee_name: Option<String>,
+    pub last_seq: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommunityRef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub subdistrict_id: i64,
+    pub district_id: i64,
+}
+
+impl RequestRecord {
+    pub fn status(&self) -> Status {
+        self.state.status
+    }
+
+    pub fn facts(&self) -> RequestFacts {
+        RequestFacts {
+            path: CommunityPath {
+                district_id: self.community.district_id,
+                subdistrict_id: self.community.subdistrict_id,
+                community_id: self.community.id,
+            },
+            status: self.state.status,
+            category: self.category.clone(),
+            assignee_id: self.state.assignee_id,
+        }
+    }
+
+    /// Open work past its resolve-by deadline.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.state.status.is_open() && self.resolve_by < now
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    pub seq: i64,
+    pub request_id: i64,
+    pub actor: String,
+    pub actor_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub data: serde_json::Value,
+    pub hash: String,
+}
+
+/// Which requests to list. Scope is always applied; the rest narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFilter {
+    /// Place ids the caller may see (a community, sub-district or district); `None` = all.
+    pub scope: Option<i64>,
+    /// For volunteers: only the pool plus what is assigned to this user.
+    pub volunteer_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub status: Option<Status>,
+    pub category: Option<String>,
+    pub channel: Option<Channel>,
+    pub grid_id: Option<i64>,
+    /// `[from_ms, to_ms)` over the time reported.
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub cursor: Option<Cursor>,
+    pub limit: u32,
+}
+
+/// Keyset position: newest first, by (reported time, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub reported_ms: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.reported_ms, self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let (ms, id) = text.split_once('_')?;
+        Some(Cursor {
+            reported_ms: ms.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsScope {
+    /// The caller's scope place; `None` = everything.
+    pub scope: Option<i64>,
+    pub community_id: Option<i64>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub now_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatsReport {
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub rates: Rates,
+    pub by_category: Vec<CategoryFigures>,
+    pub by_channel: Vec<ChannelFigures>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CategoryFigures {
+    pub category: String,
+    pub name_zh: String,
+    pub requests: i64,
+    pub resolved: i64,
+    /// Distinct entrances with a request in this category.
+    pub entrances: i64,
+    /// Distinct entrances where a request in this category was resolved.
+    pub resolved_entrances: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelFigures {
+    pub channel: String,
+    pub requests: i64,
+    pub resolved: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerReport {
+    pub events_checked: u64,
+    pub fault: Option<LedgerFault>,
+}

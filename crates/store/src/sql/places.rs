@@ -1,0 +1,285 @@
+//! Places and categories.
+
+use crate::model::{Community, NewPlace, PlaceRecord};
+use crate::{StoreError, StoreResult};
+use bangbang_domain::{category::Category, place::PlaceKind};
+use sqlx::AnyPool;
+
+#[derive(sqlx::FromRow)]
+struct AncestorRow {
+    id: i64,
+    kind: String,
+    district_id: Option<i64>,
+    subdistrict_id: Option<i64>,
+    community_id: Option<i64>,
+    grid_id: Option<i64>,
+}
+
+fn expected_parent(kind: PlaceKind) -> Option<PlaceKind> {
+    match kind {
+        PlaceKind::District => None,
+        PlaceKind::Subdistrict => Some(PlaceKind::District),
+        PlaceKind::Community => Some(PlaceKind::Subdistrict),
+        PlaceKind::Grid => Some(PlaceKind::Community),
+        PlaceKind::Building => Some(PlaceKind::Grid),
+        PlaceKind::Entrance => Some(PlaceKind::Building),
+    }
+}
+
+/// Adds a place under its parent, or returns the id of the one already there with the
+/// same kind and name (so seeding twice adds nothing).
+pub(crate) async fn add_place(pool: &AnyPool, place: NewPlace) -> StoreResult<i64> {
+    let existing: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM places WHERE COALESCE(parent_id, 0) = $1 AND kind = $2 AND name = $3",
+    )
+    .bind(place.parent_id.unwrap_or(0))
+    .bind(place.kind.as_str())
+    .bind(&place.name)
+    .fetch_optional(pool)
+    .await?;
+    if let Some((id,)) = existing {
+        return Ok(id);
+    }
+    let parent = match place.parent_id {
+        None => None,
+        Some(id) => Some(
+            sqlx::query_as::<_, AncestorRow>(
+                "SELECT id, kind, district_id, subdistrict_id, community_id, grid_id \
+                 FROM places WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| StoreError::invalid("parent", format!("no place with id {id}")))?,
+        ),
+    };
+    let parent_kind = parent.as_ref().and_then(|p| PlaceKind::parse(&p.kind));
+    if parent_kind != expected_parent(place.kind) {
+        return Err(StoreError::invalid(
+            "parent",
+            format!(
+                "a {} must sit under a {:?}",
+                place.kind.as_str(),
+                expected_parent(place.kind)
+            ),
+        ));
+    }
+    // Each place records all its ancestors, so scope checks need no recursive query.
+    let mut ancestors = [None::<i64>; 5];
+    if let Some(p) = &parent {
+        ancestors = [
+            p.district_id,
+            p.subdistrict_id,
+            p.community_id,
+            p.grid_id,
+            None,
+        ];
+        let level = match parent_kind {
+            Some(PlaceKind::District) => 0,
+            Some(PlaceKind::Subdistrict) => 1,
+            Some(PlaceKind::Community) => 2,
+            Some(PlaceKind::Grid) => 3,
+            _ => 4,
+        };
+        ancestors[level] = Some(p.id);
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO places (kind, parent_id, name, slug, code_prefix, number, district_id, \
+         subdistrict_id, community_id, grid_id, building_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(place.kind.as_str())
+    .bind(place.parent_id)
+    .bind(&place.name)
+    .bind(&place.slug)
+    .bind(&place.code_prefix)
+    .bind(&place.number)
+    .bind(ancestors[0])
+    .bind(ancestors[1])
+    .bind(ancestors[2])
+    .bind(ancestors[3])
+    .bind(ancestors[4])
+    .fetch_one(pool)
+    .await
+    .map_err(|e| StoreError::from_unique(e, "a place with that slug"))?;
+    Ok(id)
+}
+
+const COMMUNITY_SELECT: &str = "SELECT c.id, c.slug, c.name, c.code_prefix, \
+    s.id AS subdistrict_id, s.name AS subdistrict_name, d.id AS district_id, d.name AS district_name \
+    FROM places c JOIN places s ON s.id = c.subdistrict_id JOIN places d ON d.id = c.district_id \
+    WHERE c.kind = 'community' ";
+
+#[derive(sqlx::FromRow)]
+struct CommunityRow {
+    id: i64,
+    slug: Option<String>,
+    name: String,
+    code_prefix: Option<String>,
+    subdistrict_id: i64,
+    subdistrict_name: String,
+    district_id: i64,
+    district_name: String,
+}
+
+impl From<CommunityRow> for Community {
+    fn from(row: CommunityRow) -> Community {
+        Community {
+            id: row.id,
+            slug: row.slug.unwrap_or_default(),
+            name: row.name,
+            code_prefix: row.code_prefix.unwrap_or_else(|| "REQ".into()),
+            subdistrict_id: row.subdistrict_id,
+            subdistrict_name: row.subdistrict_name,
+            district_id: row.district_id,
+            district_name: row.district_name,
+        }
+    }
+}
+
+pub(crate) async fn community(pool: &AnyPool, slug: &str) -> StoreResult<Community> {
+    let sql = format!("{COMMUNITY_SELECT} AND c.slug = $1");
+    sqlx::query_as::<_, CommunityRow>(&sql)
+        .bind(slug)
+        .fetch_optional(pool)
+        .await?
+        .map(Community::from)
+        .ok_or_else(|| StoreError::NotFound(format!("community {slug:?}")))
+}
+
+pub(crate) async fn communities(pool: &AnyPool) -> StoreResult<Vec<Community>> {
+    let sql = format!("{COMMUNITY_SELECT} ORDER BY c.id");
+    let rows = sqlx::query_as::<_, CommunityRow>(&sql)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Community::from).collect())
+}
+
+pub(crate) async fn place_by_id(pool: &AnyPool, id: i64) -> StoreResult<PlaceRecord> {
+    let row: Option<(i64, String, Option<i64>, String, Option<String>)> =
+        sqlx::query_as("SELECT id, kind, parent_id, name, number FROM places WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    let (id, kind, parent_id, name, number) =
+        row.ok_or_else(|| StoreError::NotFound(format!("place {id}")))?;
+    let kind = PlaceKind::parse(&kind)
+        .ok_or_else(|| StoreError::Corrupt(format!("place {id} has kind {kind:?}")))?;
+    Ok(PlaceRecord {
+        id,
+        kind,
+        parent_id,
+        name,
+        number,
+    })
+}
+
+/// The building and entrance of an address in a community, with the building's grid.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ResolvedAddress {
+    pub grid_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub entrance_id: Option<i64>,
+}
+
+pub(crate) async fn resolve_address(
+    pool: &AnyPool,
+    community_id: i64,
+    building: Option<&str>,
+    entrance: Option<&str>,
+) -> StoreResult<Result<ResolvedAddress, (&'static str, String)>> {
+    let Some(building) = building else {
+        return Ok(Ok(ResolvedAddress::default()));
+    };
+    let found: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, grid_id FROM places WHERE community_id = $1 AND kind = 'building' AND number = $2",
+    )
+    .bind(community_id)
+    .bind(building)
+    .fetch_optional(pool)
+    .await?;
+    let Some((building_id, grid_id)) = found else {
+        return Ok(Err((
+            "address.building",
+            format!("there is no building {building} in this community"),
+        )));
+    };
+    let mut address = ResolvedAddress {
+        grid_id,
+        building_id: Some(building_id),
+        entrance_id: None,
+    };
+    if let Some(entrance) = entrance {
+        let found: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM places WHERE building_id = $1 AND kind = 'entrance' AND number = $2",
+        )
+        .bind(building_id)
+        .bind(entrance)
+        .fetch_optional(pool)
+        .await?;
+        match found {
+            Some((id,)) => address.entrance_id = Some(id),
+            None => {
+                return Ok(Err((
+                    "address.entrance",
+                    format!("building {building} has no entrance {entrance}"),
+                )))
+            }
+        }
+    }
+    Ok(Ok(address))
+}
+
+pub(crate) async fn upsert_category(
+    pool: &AnyPool,
+    category: &Category,
+    sort_order: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO categories (code, name_zh, name_en, counts_entrances, sort_order, active) \
+         VALUES ($1, $2, $3, $4, $5, 1) \
+         ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, \
+         counts_entrances = excluded.counts_entrances, sort_order = excluded.sort_order",
+    )
+    .bind(&category.code)
+    .bind(&category.name_zh)
+    .bind(&category.name_en)
+    .bind(i64::from(category.counts_entrances))
+    .bind(sort_order)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn categories(pool: &AnyPool) -> StoreResult<Vec<Category>> {
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT code, name_zh, name_en, counts_entrances FROM categories \
+         WHERE active = 1 ORDER BY sort_order, code",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, name_zh, name_en, counts)| Category {
+            code,
+            name_zh,
+            name_en,
+            counts_entrances: counts != 0,
+        })
+        .collect())
+}
+
+/// The time limits for a category and urgency: an override row if there is one.
+pub(crate) async fn time_limit_override(
+    pool: &AnyPool,
+    category: &str,
+    urgency: &str,
+) -> StoreResult<Option<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT respond_minutes, resolve_minutes FROM time_limits WHERE category = $1 AND urgency = $2",
+    )
+    .bind(category)
+    .bind(urgency)
+    .fetch_optional(pool)
+    .await?)
+}

@@ -1,0 +1,385 @@
+//! Creating requests, applying lifecycle actions, reading and listing them.
+
+use super::args::SqlBuilder;
+use super::ledger::{self, NewEvent};
+use super::places;
+use super::rows::{RequestRow, REQUEST_SELECT};
+use crate::model::{Cursor, Page, RequestFilter, RequestRecord};
+use crate::{StoreError, StoreResult};
+use bangbang_domain::{
+    access::{AccessError, Actor},
+    lifecycle::{Action, CloseReason, DispatchTarget},
+    request::{request_code, Deadlines, RequestDraft},
+    time::{local_date, to_ms},
+    validation::FieldErrors,
+    Role,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sqlx::{AnyConnection, AnyPool};
+use tracing::instrument;
+
+#[instrument(skip_all, fields(community = %draft.community, category = %draft.category))]
+pub(crate) async fn create(
+    pool: &AnyPool,
+    actor: &Actor,
+    draft: RequestDraft,
+    external_key: Option<String>,
+    recorded_at: DateTime<Utc>,
+) -> StoreResult<RequestRecord> {
+    // Check every reference first, outside the write lock, and report all at once.
+    let mut errors = FieldErrors::new();
+    let community = match places::community(pool, &draft.community).await {
+        Ok(c) => Some(c),
+        Err(StoreError::NotFound(_)) => {
+            errors.add(
+                "community",
+                format!("unknown community {:?}", draft.community),
+            );
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(c) = &community {
+        if !actor.covers(&c.path()) {
+            return Err(StoreError::Forbidden(format!(
+                "you cannot file requests for {}",
+                c.name
+            )));
+        }
+    }
+    let categories = places::categories(pool).await?;
+    if !categories.iter().any(|c| c.code == draft.category) {
+        let known: Vec<&str> = categories.iter().map(|c| c.code.as_str()).collect();
+        errors.add(
+            "category",
+            format!(
+                "unknown category {:?}; use one of {}",
+                draft.category,
+                known.join(", ")
+            ),
+        );
+    }
+    let mut address = places::ResolvedAddress::default();
+    if let Some(c) = &community {
+        match places::resolve_address(
+            pool,
+            c.id,
+            draft.building.as_deref(),
+            draft.entrance.as_deref(),
+        )
+        .await?
+        {
+            Ok(found) => address = found,
+            Err((field, message)) => errors.add(field, message),
+        }
+    }
+    let community = match (community, errors.is_empty()) {
+        (Some(c), true) => c,
+        _ => return Err(StoreError::Invalid(errors)),
+    };
+    let limits =
+        match places::time_limit_override(pool, &draft.category, draft.urgency.as_str()).await? {
+            Some((respond, resolve)) => (Duration::minutes(respond), Duration::minutes(resolve)),
+            None => draft.urgency.default_limits(),
+        };
+    let deadlines = Deadlines::from_limits(draft.reported_at, limits);
+
+    let mut tx = pool.begin().await?;
+    let head = ledger::lock_head(&mut tx).await?;
+    let day = local_date(draft.reported_at);
+    let prefix = format!("{}-{}-", community.code_prefix, day.format("%Y%m%d"));
+    let (taken,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM requests WHERE code >= $1 AND code < $2")
+            .bind(&prefix)
+            .bind(format!("{prefix}~"))
+            .fetch_one(&mut *tx)
+            .await?;
+    let code = request_code(&community.code_prefix, day, (taken + 1) as u32);
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO requests (code, community_id, grid_id, building_id, entrance_id, room, \
+         category, channel, urgency, status, reporter_name, reporter_phone, description, \
+         reported_ms, respond_by_ms, resolve_by_ms, external_key, last_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10, $11, $12, $13, $14, $15, $16, $17) \
+         RETURNING id",
+    )
+    .bind(&code)
+    .bind(community.id)
+    .bind(address.grid_id)
+    .bind(address.building_id)
+    .bind(address.entrance_id)
+    .bind(&draft.room)
+    .bind(&draft.category)
+    .bind(draft.channel.as_str())
+    .bind(draft.urgency.as_str())
+    .bind(&draft.reporter_name)
+    .bind(&draft.reporter_phone)
+    .bind(&draft.description)
+    .bind(to_ms(draft.reported_at))
+    .bind(to_ms(deadlines.respond_by))
+    .bind(to_ms(deadlines.resolve_by))
+    .bind(&external_key)
+    .bind(head.seq)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| StoreError::from_unique(e, "a request with that import key"))?;
+    let data = json!({
+        "code": code,
+        "community": community.slug,
+        "channel": draft.channel,
+        "category": draft.category,
+        "urgency": draft.urgency,
+        "reporter": {"name": draft.reporter_name, "phone": draft.reporter_phone},
+        "address": {"building": draft.building, "entrance": draft.entrance, "room": draft.room},
+        "description": draft.description,
+        "reported_at_ms": to_ms(draft.reported_at),
+        "respond_by_ms": to_ms(deadlines.respond_by),
+        "resolve_by_ms": to_ms(deadlines.resolve_by),
+        "external_key": external_key,
+    });
+    let event = NewEvent {
+        request_id: id,
+        actor: &actor.username,
+        actor_id: Some(actor.user_id).filter(|id| *id > 0),
+        at_ms: to_ms(recorded_at),
+        kind: "created",
+        data,
+    };
+    ledger::append(&mut tx, head, event).await?;
+    tx.commit().await?;
+    by_id(pool, id).await
+}
+
+#[instrument(skip(pool, actor, action), fields(actor = %actor.username, action = action.kind().as_str()))]
+pub(crate) async fn apply(
+    pool: &AnyPool,
+    actor: &Actor,
+    id: i64,
+    action: Action,
+    at: DateTime<Utc>,
+) -> StoreResult<RequestRecord> {
+    let mut tx = pool.begin().await?;
+    // Taking the head first serialises writers: whoever comes second reads the state the
+    // first one left, so of two competing claims exactly one wins.
+    let head = ledger::lock_head(&mut tx).await?;
+    let record = fetch(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
+    let facts = record.facts();
+    if !actor.covers(&facts.path) {
+        return Err(not_found(id));
+    }
+    let mut state = record.state.clone();
+    state.apply(&action, actor.user_id, to_ms(at))?;
+    actor.authorize(&action, &facts).map_err(|e| match e {
+        AccessError::OutOfScope => not_found(id),
+        AccessError::Forbidden(message) => StoreError::Forbidden(message),
+    })?;
+    check_references(&mut tx, &record, &action).await?;
+    sqlx::query(
+        "UPDATE requests SET status = $1, assignee_id = $2, partner = $3, first_response_ms = $4, \
+         resolved_ms = $5, outcome = $6, service_minutes = $7, satisfaction = $8, \
+         next_follow_up_ms = $9, close_reason = $10, duplicate_of = $11, last_seq = $12 \
+         WHERE id = $13",
+    )
+    .bind(state.status.as_str())
+    .bind(state.assignee_id)
+    .bind(&state.partner)
+    .bind(state.first_response_ms)
+    .bind(state.resolved_ms)
+    .bind(&state.outcome)
+    .bind(state.service_minutes)
+    .bind(&state.satisfaction)
+    .bind(state.next_follow_up_ms)
+    .bind(&state.close_reason)
+    .bind(&state.duplicate_of)
+    .bind(head.seq)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let event = NewEvent {
+        request_id: id,
+        actor: &actor.username,
+        actor_id: Some(actor.user_id).filter(|id| *id > 0),
+        at_ms: to_ms(at),
+        kind: action.event_kind(),
+        data: serde_json::to_value(&action).expect("actions serialise"),
+    };
+    ledger::append(&mut tx, head, event).await?;
+    tx.commit().await?;
+    by_id(pool, id).await
+}
+
+/// References inside an action that must exist: the volunteer dispatched to (active, in
+/// the request's community) and the request a duplicate is merged into.
+async fn check_references(
+    conn: &mut AnyConnection,
+    record: &RequestRecord,
+    action: &Action,
+) -> StoreResult<()> {
+    match action {
+        Action::Dispatch {
+            target: DispatchTarget::Volunteer { id, .. },
+        } => {
+            let found: Option<(String, Option<i64>, i64)> =
+                sqlx::query_as("SELECT role, scope_place_id, active FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            match found {
+                Some((role, Some(scope), 1))
+                    if role == Role::Volunteer.as_str() && scope == record.community.id =>
+                {
+                    Ok(())
+                }
+                _ => Err(StoreError::invalid(
+                    "volunteer",
+                    "is not an active volunteer of this request's community",
+                )),
+            }
+        }
+        Action::Close {
+            reason: CloseReason::Duplicate,
+            duplicate_of,
+            ..
+        } => {
+            let Some(code) = duplicate_of else {
+                return Err(StoreError::invalid(
+                    "duplicate_of",
+                    "is required for a duplicate",
+                ));
+            };
+            let found: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM requests WHERE code = $1 AND community_id = $2")
+                    .bind(code)
+                    .bind(record.community.id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            match found {
+                Some((other,)) if other != record.id => Ok(()),
+                Some(_) => Err(StoreError::invalid(
+                    "duplicate_of",
+                    "cannot be the request itself",
+                )),
+                None => Err(StoreError::invalid(
+                    "duplicate_of",
+                    format!("no request {code} in this community"),
+                )),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+fn not_found(id: i64) -> StoreError {
+    StoreError::NotFound(format!("request {id}"))
+}
+
+async fn fetch(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<RequestRecord>> {
+    let sql = format!("{REQUEST_SELECT} WHERE r.id = $1");
+    let row = sqlx::query_as::<_, RequestRow>(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(RequestRecord::try_from).transpose()
+}
+
+pub(crate) async fn by_id(pool: &AnyPool, id: i64) -> StoreResult<RequestRecord> {
+    let sql = format!("{REQUEST_SELECT} WHERE r.id = $1");
+    sqlx::query_as::<_, RequestRow>(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| not_found(id))?
+        .try_into()
+}
+
+pub(crate) async fn by_code(pool: &AnyPool, code: &str) -> StoreResult<RequestRecord> {
+    let sql = format!("{REQUEST_SELECT} WHERE r.code = $1");
+    sqlx::query_as::<_, RequestRow>(&sql)
+        .bind(code)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("request {code}")))?
+        .try_into()
+}
+
+/// The scope condition shared by lists and figures: requests whose community lies in
+/// (or is) the given place.
+pub(crate) fn push_scope(sql: &mut SqlBuilder, scope: Option<i64>, community_id: Option<i64>) {
+    if let Some(place) = scope {
+        let p = sql.int(place);
+        sql.push(&format!(
+            " AND r.community_id IN (SELECT id FROM places WHERE kind = 'community' \
+             AND (id = {p} OR subdistrict_id = {p} OR district_id = {p}))"
+        ));
+    }
+    if let Some(community) = community_id {
+        let p = sql.int(community);
+        sql.push(&format!(" AND r.community_id = {p}"));
+    }
+}
+
+pub(crate) async fn list(
+    pool: &AnyPool,
+    filter: &RequestFilter,
+) -> StoreResult<Page<RequestRecord>> {
+    let mut sql = SqlBuilder::new(REQUEST_SELECT);
+    sql.push("WHERE 1 = 1");
+    push_scope(&mut sql, filter.scope, filter.community_id);
+    if let Some(volunteer) = filter.volunteer_id {
+        let p = sql.int(volunteer);
+        sql.push(&format!(
+            " AND (r.status = 'pooled' OR r.assignee_id = {p})"
+        ));
+    }
+    if let Some(status) = filter.status {
+        let p = sql.text(status.as_str());
+        sql.push(&format!(" AND r.status = {p}"));
+    }
+    if let Some(category) = &filter.category {
+        let p = sql.text(category);
+        sql.push(&format!(" AND r.category = {p}"));
+    }
+    if let Some(channel) = filter.channel {
+        let p = sql.text(channel.as_str());
+        sql.push(&format!(" AND r.channel = {p}"));
+    }
+    if let Some(grid) = filter.grid_id {
+        let p = sql.int(grid);
+        sql.push(&format!(" AND r.grid_id = {p}"));
+    }
+    if let Some(from) = filter.from_ms {
+        let p = sql.int(from);
+        sql.push(&format!(" AND r.reported_ms >= {p}"));
+    }
+    if let Some(to) = filter.to_ms {
+        let p = sql.int(to);
+        sql.push(&format!(" AND r.reported_ms < {p}"));
+    }
+    if let Some(cursor) = filter.cursor {
+        let ms = sql.int(cursor.reported_ms);
+        let id = sql.int(cursor.id);
+        sql.push(&format!(
+            " AND (r.reported_ms < {ms} OR (r.reported_ms = {ms} AND r.id < {id}))"
+        ));
+    }
+    let limit = filter.limit.clamp(1, 200);
+    sql.push(&format!(
+        " ORDER BY r.reported_ms DESC, r.id DESC LIMIT {}",
+        limit + 1
+    ));
+    let rows = sql.query_as::<RequestRow>().fetch_all(pool).await?;
+    let mut items = rows
+        .into_iter()
+        .map(RequestRecord::try_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let next = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|r| Cursor {
+            reported_ms: to_ms(r.reported_at),
+            id: r.id,
+        })
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}

@@ -1,0 +1,167 @@
+//! Rows as the database returns them, and their conversion into the store's records.
+//! Stored text that no longer parses is reported as [`StoreError::Corrupt`].
+
+use crate::model::{CommunityRef, RequestRecord, UserRecord};
+use crate::StoreError;
+use bangbang_domain::{
+    lifecycle::Status,
+    projection::Projection,
+    request::{Channel, Urgency},
+    time::from_ms,
+    Role,
+};
+
+/// The columns of a request with its places and assignee; append `WHERE ...`.
+pub(crate) const REQUEST_SELECT: &str =
+    "SELECT r.id, r.code, r.community_id, c.slug AS community_slug, \
+    c.name AS community_name, c.subdistrict_id, c.district_id, g.name AS grid_name, \
+    b.number AS building, e.number AS entrance, r.entrance_id, r.room, r.category, r.channel, \
+    r.urgency, r.status, r.reporter_name, r.reporter_phone, r.description, r.reported_ms, \
+    r.respond_by_ms, r.resolve_by_ms, r.first_response_ms, r.resolved_ms, r.assignee_id, \
+    u.display_name AS assignee_name, r.partner, r.outcome, r.service_minutes, r.satisfaction, \
+    r.next_follow_up_ms, r.close_reason, r.duplicate_of, r.last_seq \
+    FROM requests r \
+    JOIN places c ON c.id = r.community_id \
+    LEFT JOIN places g ON g.id = r.grid_id \
+    LEFT JOIN places b ON b.id = r.building_id \
+    LEFT JOIN places e ON e.id = r.entrance_id \
+    LEFT JOIN users u ON u.id = r.assignee_id ";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RequestRow {
+    id: i64,
+    code: String,
+    community_id: i64,
+    community_slug: Option<String>,
+    community_name: String,
+    subdistrict_id: Option<i64>,
+    district_id: Option<i64>,
+    grid_name: Option<String>,
+    building: Option<String>,
+    entrance: Option<String>,
+    entrance_id: Option<i64>,
+    room: Option<String>,
+    category: String,
+    channel: String,
+    urgency: String,
+    status: String,
+    reporter_name: String,
+    reporter_phone: String,
+    description: String,
+    reported_ms: i64,
+    respond_by_ms: i64,
+    resolve_by_ms: i64,
+    first_response_ms: Option<i64>,
+    resolved_ms: Option<i64>,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    partner: Option<String>,
+    outcome: Option<String>,
+    service_minutes: Option<i64>,
+    satisfaction: Option<String>,
+    next_follow_up_ms: Option<i64>,
+    close_reason: Option<String>,
+    duplicate_of: Option<String>,
+    last_seq: i64,
+}
+
+fn corrupt(what: &str, value: &str, id: i64) -> StoreError {
+    StoreError::Corrupt(format!("request {id} has {what} {value:?}"))
+}
+
+impl TryFrom<RequestRow> for RequestRecord {
+    type Error = StoreError;
+
+    fn try_from(row: RequestRow) -> Result<Self, StoreError> {
+        let id = row.id;
+        let status =
+            Status::parse(&row.status).ok_or_else(|| corrupt("status", &row.status, id))?;
+        Ok(RequestRecord {
+            id,
+            code: row.code,
+            community: CommunityRef {
+                id: row.community_id,
+                slug: row.community_slug.unwrap_or_default(),
+                name: row.community_name,
+                subdistrict_id: row.subdistrict_id.unwrap_or_default(),
+                district_id: row.district_id.unwrap_or_default(),
+            },
+            grid: row.grid_name,
+            building: row.building,
+            entrance: row.entrance,
+            entrance_id: row.entrance_id,
+            room: row.room,
+            channel: Channel::parse(&row.channel)
+                .ok_or_else(|| corrupt("channel", &row.channel, id))?,
+            urgency: Urgency::parse(&row.urgency)
+                .ok_or_else(|| corrupt("urgency", &row.urgency, id))?,
+            category: row.category,
+            reporter_name: row.reporter_name,
+            reporter_phone: row.reporter_phone,
+            description: row.description,
+            reported_at: from_ms(row.reported_ms),
+            respond_by: from_ms(row.respond_by_ms),
+            resolve_by: from_ms(row.resolve_by_ms),
+            state: Projection {
+                status,
+                assignee_id: row.assignee_id,
+                partner: row.partner,
+                first_response_ms: row.first_response_ms,
+                resolved_ms: row.resolved_ms,
+                outcome: row.outcome,
+                service_minutes: row.service_minutes,
+                satisfaction: row.satisfaction,
+                next_follow_up_ms: row.next_follow_up_ms,
+                close_reason: row.close_reason,
+                duplicate_of: row.duplicate_of,
+            },
+            assignee_name: row.assignee_name,
+            last_seq: row.last_seq,
+        })
+    }
+}
+
+pub(crate) const USER_SELECT: &str = "SELECT id, username, display_name, role, scope_place_id, \
+    password_hash, skills, home_entrance_id, active FROM users ";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    scope_place_id: Option<i64>,
+    password_hash: String,
+    skills: String,
+    home_entrance_id: Option<i64>,
+    active: i64,
+}
+
+impl TryFrom<UserRow> for UserRecord {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        let role = Role::parse(&row.role).ok_or_else(|| {
+            StoreError::Corrupt(format!("user {} has role {:?}", row.username, row.role))
+        })?;
+        Ok(UserRecord {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role,
+            scope_place_id: row.scope_place_id,
+            password_hash: row.password_hash,
+            skills: split_skills(&row.skills),
+            home_entrance_id: row.home_entrance_id,
+            active: row.active != 0,
+        })
+    }
+}
+
+pub(crate) fn split_skills(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}

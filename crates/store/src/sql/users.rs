@@ -1,0 +1,102 @@
+//! Accounts and API tokens. Passwords arrive already hashed (argon2, by the caller);
+//! tokens are stored as their SHA-256.
+
+use super::rows::{UserRow, USER_SELECT};
+use crate::model::{NewUser, UserRecord};
+use crate::{StoreError, StoreResult};
+use bangbang_domain::{access::Actor, time::to_ms, Role};
+use chrono::Utc;
+use sqlx::AnyPool;
+
+pub(crate) async fn add_user(pool: &AnyPool, user: NewUser) -> StoreResult<UserRecord> {
+    sqlx::query(
+        "INSERT INTO users (username, display_name, role, scope_place_id, password_hash, phone, \
+         skills, home_entrance_id, active, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)",
+    )
+    .bind(&user.username)
+    .bind(&user.display_name)
+    .bind(user.role.as_str())
+    .bind(user.scope_place_id)
+    .bind(&user.password_hash)
+    .bind(&user.phone)
+    .bind(user.skills.join(","))
+    .bind(user.home_entrance_id)
+    .bind(to_ms(Utc::now()))
+    .execute(pool)
+    .await
+    .map_err(|e| StoreError::from_unique(e, &format!("user {:?}", user.username)))?;
+    user_by_name(pool, &user.username).await
+}
+
+pub(crate) async fn user_by_name(pool: &AnyPool, username: &str) -> StoreResult<UserRecord> {
+    let sql = format!("{USER_SELECT} WHERE username = $1");
+    sqlx::query_as::<_, UserRow>(&sql)
+        .bind(username)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("user {username:?}")))?
+        .try_into()
+}
+
+pub(crate) async fn users_in(
+    pool: &AnyPool,
+    community_id: i64,
+    role: Role,
+) -> StoreResult<Vec<UserRecord>> {
+    let sql = format!("{USER_SELECT} WHERE scope_place_id = $1 AND role = $2 ORDER BY id");
+    sqlx::query_as::<_, UserRow>(&sql)
+        .bind(community_id)
+        .bind(role.as_str())
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(UserRecord::try_from)
+        .collect()
+}
+
+pub(crate) async fn add_token(
+    pool: &AnyPool,
+    user_id: i64,
+    token_hash: &str,
+    label: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO api_tokens (user_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user_id)
+    .bind(token_hash)
+    .bind(label)
+    .bind(to_ms(Utc::now()))
+    .execute(pool)
+    .await
+    .map_err(|e| StoreError::from_unique(e, "that token"))?;
+    Ok(())
+}
+
+pub(crate) async fn actor_by_token(pool: &AnyPool, token_hash: &str) -> StoreResult<Actor> {
+    let sql = format!(
+        "{} WHERE active = 1 AND id = (SELECT user_id FROM api_tokens WHERE token_hash = $1)",
+        USER_SELECT
+    );
+    let user: UserRecord = sqlx::query_as::<_, UserRow>(&sql)
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("token".into()))?
+        .try_into()?;
+    Ok(user.actor())
+}
+
+pub(crate) async fn log_personal_data_read(
+    pool: &AnyPool,
+    user_id: i64,
+    request_id: i64,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO personal_data_reads (user_id, request_id, at_ms) VALUES ($1, $2, $3)")
+        .bind(user_id)
+        .bind(request_id)
+        .bind(to_ms(Utc::now()))
+        .execute(pool)
+        .await?;
+    Ok(())
+}

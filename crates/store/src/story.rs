@@ -1,0 +1,460 @@
+//! The store's story: one test, generic over [`Store`], that both backends must pass.
+//! It is public so each backend's test calls the very same code.
+
+use crate::{model::*, Store, StoreError};
+use bangbang_domain::{
+    access::Actor,
+    category::default_categories,
+    lifecycle::{Action, ActionKind, DispatchTarget, LifecycleError, Satisfaction, Status},
+    place::PlaceKind,
+    request::{RequestDraft, RequestInput},
+    time::{parse_instant, Period},
+    Role,
+};
+use chrono::{DateTime, Duration, Utc};
+
+/// Two communities in one sub-district, with staff, two volunteers and a supervisor.
+pub struct Fixture {
+    pub community: Community,
+    pub other: Community,
+    pub staff: Actor,
+    pub other_staff: Actor,
+    pub volunteer: Actor,
+    pub volunteer2: Actor,
+    pub supervisor: Actor,
+}
+
+fn place(kind: PlaceKind, parent: Option<i64>, name: &str) -> NewPlace {
+    NewPlace {
+        kind,
+        parent_id: parent,
+        name: name.into(),
+        slug: None,
+        code_prefix: None,
+        number: None,
+    }
+}
+
+async fn user(store: &dyn Store, name: &str, role: Role, scope: i64, skills: &[&str]) -> Actor {
+    store
+        .add_user(NewUser {
+            username: name.into(),
+            display_name: name.to_uppercase(),
+            role,
+            scope_place_id: Some(scope),
+            password_hash: "not-a-real-hash".into(),
+            phone: None,
+            skills: skills.iter().map(|s| s.to_string()).collect(),
+            home_entrance_id: None,
+        })
+        .await
+        .expect("add user")
+        .actor()
+}
+
+pub async fn fixture(store: &dyn Store) -> Fixture {
+    for (i, c) in default_categories().iter().enumerate() {
+        store.upsert_category(c, i as i64).await.unwrap();
+    }
+    let district = store
+        .add_place(place(PlaceKind::District, None, "红桥区"))
+        .await
+        .unwrap();
+    let sub = store
+        .add_place(place(PlaceKind::Subdistrict, Some(district), "西沽街道"))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (name, slug, prefix) in [
+        ("流霞里社区", "liuxiali", "LXL"),
+        ("大堤社区", "dadi", "DD"),
+    ] {
+        let c = store
+            .add_place(NewPlace {
+                slug: Some(slug.into()),
+                code_prefix: Some(prefix.into()),
+                ..place(PlaceKind::Community, Some(sub), name)
+            })
+            .await
+            .unwrap();
+        let grid = store
+            .add_place(place(PlaceKind::Grid, Some(c), "第一网格"))
+            .await
+            .unwrap();
+        let building = store
+            .add_place(NewPlace {
+                number: Some("3".into()),
+                ..place(PlaceKind::Building, Some(grid), "3号楼")
+            })
+            .await
+            .unwrap();
+        for n in ["1", "2"] {
+            store
+                .add_place(NewPlace {
+                    number: Some(n.into()),
+                    ..place(PlaceKind::Entrance, Some(building), &format!("{n}门"))
+                })
+                .await
+                .unwrap();
+        }
+        ids.push(c);
+    }
+    // Adding the same place again returns the same id and adds nothing.
+    assert_eq!(
+        store
+            .add_place(place(PlaceKind::District, None, "红桥区"))
+            .await
+            .unwrap(),
+        district
+    );
+    let community = store.community("liuxiali").await.unwrap();
+    let other = store.community("dadi").await.unwrap();
+    Fixture {
+        staff: user(store, "staff1", Role::Staff, ids[0], &[]).await,
+        other_staff: user(store, "staff2", Role::Staff, ids[1], &[]).await,
+        volunteer: user(
+            store,
+            "vol1",
+            Role::Volunteer,
+            ids[0],
+            &["sewer_overflow", "plumbing"],
+        )
+        .await,
+        volunteer2: user(store, "vol2", Role::Volunteer, ids[0], &["general"]).await,
+        supervisor: user(store, "sup1", Role::Supervisor, sub, &[]).await,
+        community,
+        other,
+    }
+}
+
+pub fn draft(community: &str, category: &str, at: &str) -> RequestDraft {
+    RequestInput {
+        community: Some(community.into()),
+        channel: Some("phone".into()),
+        category: Some(category.into()),
+        urgency: None,
+        reporter_name: Some("张大爷".into()),
+        reporter_phone: Some("13812345678".into()),
+        building: Some("3".into()),
+        entrance: Some("2".into()),
+        room: Some("301".into()),
+        description: Some("楼道下水往外冒".into()),
+        reported_at: Some(at.into()),
+    }
+    .parse(parse_instant("2024-12-01").unwrap())
+    .expect("a valid draft")
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    parse_instant(text).unwrap()
+}
+
+/// The whole mechanism on one store: 点单 → 派单 → 接单 → 办结 → 回访, with refusals,
+/// scope, the ledger and the figures.
+pub async fn run_story(store: &dyn Store) {
+    let f = fixture(store).await;
+
+    // 点单: staff record a call.
+    let req = store
+        .create_request(
+            &f.staff,
+            draft("liuxiali", "sewer_overflow", "2024-07-03 09:30"),
+            None,
+            at("2024-07-03 09:35"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(req.code, "LXL-20240703-001");
+    assert_eq!(req.status(), Status::Submitted);
+    assert_eq!(req.building.as_deref(), Some("3"));
+    assert_eq!(req.entrance.as_deref(), Some("2"));
+    assert_eq!(req.grid.as_deref(), Some("第一网格"));
+    assert_eq!(req.resolve_by - req.reported_at, Duration::days(7));
+    let second = store
+        .create_request(
+            &f.staff,
+            draft("liuxiali", "stairwell_light", "2024-07-03 15:00"),
+            None,
+            at("2024-07-03 15:00"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.code, "LXL-20240703-002");
+
+    // Bad references are refused with per-field errors and store nothing.
+    let mut bad = draft("liuxiali", "sewer_overflow", "2024-07-03 10:00");
+    bad.category = "flying_saucer".into();
+    bad.building = Some("99".into());
+    match store.create_request(&f.staff, bad, None, Utc::now()).await {
+        Err(StoreError::Invalid(errors)) => {
+            assert!(errors.get("category").is_some());
+            assert!(errors.get("address.building").is_some());
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    match store
+        .create_request(
+            &f.staff,
+            draft("nowhere", "other", "2024-07-03 10:00"),
+            None,
+            Utc::now(),
+        )
+        .await
+    {
+        Err(StoreError::Invalid(errors)) => assert!(errors.get("community").is_some()),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    // Staff of another community can neither file for nor see this one.
+    assert!(matches!(
+        store
+            .create_request(
+                &f.other_staff,
+                draft("liuxiali", "other", "2024-07-03 10:00"),
+                None,
+                Utc::now()
+            )
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let note = Action::Note {
+        text: "看看".into(),
+    };
+    assert!(matches!(
+        store
+            .apply(&f.other_staff, req.id, note.clone(), Utc::now())
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // A volunteer cannot dispatch; a refused transition changes nothing.
+    let pool = Action::Dispatch {
+        target: DispatchTarget::Pool,
+    };
+    assert!(matches!(
+        store
+            .apply(&f.volunteer, req.id, pool.clone(), Utc::now())
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    match store
+        .apply(&f.staff, req.id, Action::Start, Utc::now())
+        .await
+    {
+        Err(StoreError::Lifecycle(LifecycleError::NotAllowed {
+            state,
+            action,
+            allowed,
+        })) => {
+            assert_eq!(state, Status::Submitted);
+            assert_eq!(action, ActionKind::Start);
+            assert!(allowed.contains(&ActionKind::Dispatch));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(store.events(req.id).await.unwrap().len(), 1);
+
+    // 派单 to a named volunteer, who accepts, starts and resolves.
+    let target = DispatchTarget::Volunteer {
+        id: f.volunteer.user_id,
+        name: f.volunteer.display_name.clone(),
+    };
+    let r = store
+        .apply(
+            &f.staff,
+            req.id,
+            Action::Dispatch { target },
+            at("2024-07-03 10:00"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status(), r.state.assignee_id),
+        (Status::Dispatched, Some(f.volunteer.user_id))
+    );
+    assert_eq!(r.assignee_name.as_deref(), Some("VOL1"));
+    // The other volunteer cannot accept what was sent to someone else.
+    assert!(store
+        .apply(&f.volunteer2, req.id, Action::Accept, Utc::now())
+        .await
+        .is_err());
+    store
+        .apply(&f.volunteer, req.id, Action::Accept, at("2024-07-03 10:20"))
+        .await
+        .unwrap();
+    store
+        .apply(&f.volunteer, req.id, Action::Start, at("2024-07-03 14:00"))
+        .await
+        .unwrap();
+    let resolve = Action::Resolve {
+        outcome: "疏通下水，更换存水弯".into(),
+        minutes: 90,
+    };
+    let r = store
+        .apply(&f.volunteer, req.id, resolve, at("2024-07-03 15:30"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), Status::Resolved);
+    assert_eq!(r.state.service_minutes, Some(90));
+    // 回访
+    let review = Action::Review {
+        satisfaction: Satisfaction::Satisfied,
+        note: "很满意".into(),
+    };
+    let r = store
+        .apply(&f.staff, req.id, review, at("2024-07-04 09:00"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), Status::Reviewed);
+    // The supervisor may add a note but not reopen.
+    store
+        .apply(
+            &f.supervisor,
+            req.id,
+            Action::Note {
+                text: "督办已阅".into(),
+            },
+            at("2024-07-05 09:00"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .apply(
+                &f.supervisor,
+                req.id,
+                Action::Reopen { reason: "x".into() },
+                Utc::now()
+            )
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+
+    let events = store.events(req.id).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "dispatched",
+            "accepted",
+            "started",
+            "resolved",
+            "reviewed",
+            "noted"
+        ]
+    );
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(events[2].actor, "vol1");
+
+    // The second request goes to the pool and into long-term follow-up.
+    store
+        .apply(&f.staff, second.id, pool, at("2024-07-03 15:10"))
+        .await
+        .unwrap();
+    store
+        .apply(
+            &f.volunteer2,
+            second.id,
+            Action::Accept,
+            at("2024-07-03 16:00"),
+        )
+        .await
+        .unwrap();
+    let follow = Action::FollowUp {
+        note: "等待更换线路".into(),
+        next_at: at("2024-07-20"),
+    };
+    let r = store
+        .apply(&f.staff, second.id, follow, at("2024-07-05 10:00"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), Status::LongTerm);
+
+    // Lists: scope, filters and keyset pages.
+    let all = RequestFilter {
+        scope: f.staff.scope,
+        limit: 1,
+        ..Default::default()
+    };
+    let page1 = store.list_requests(&all).await.unwrap();
+    assert_eq!(page1.items.len(), 1);
+    assert_eq!(page1.items[0].id, second.id, "newest first");
+    let page2 = store
+        .list_requests(&RequestFilter {
+            cursor: page1.next,
+            ..all.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        page2.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [req.id]
+    );
+    assert!(page2.next.is_none());
+    let other_scope = RequestFilter {
+        scope: f.other_staff.scope,
+        limit: 50,
+        ..Default::default()
+    };
+    assert!(store
+        .list_requests(&other_scope)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    let by_status = RequestFilter {
+        status: Some(Status::LongTerm),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.list_requests(&by_status).await.unwrap().items.len(),
+        1
+    );
+
+    // Figures for July, seen from the sub-district.
+    let (from, to) = Period {
+        from: Some(at("2024-07-01").date_naive()),
+        to: Some(at("2024-07-31").date_naive()),
+    }
+    .bounds_ms();
+    let scope = StatsScope {
+        scope: f.supervisor.scope,
+        community_id: None,
+        from_ms: Some(from),
+        to_ms: Some(to),
+        now_ms: at("2024-12-01").timestamp_millis(),
+    };
+    let stats = store.stats(&scope).await.unwrap();
+    assert_eq!(
+        (
+            stats.counts.received,
+            stats.counts.resolved,
+            stats.counts.long_term
+        ),
+        (2, 1, 1)
+    );
+    assert_eq!(stats.rates.resolution.value, Some(0.5));
+    assert_eq!(stats.rates.satisfaction.value, Some(1.0));
+    let sewer = stats
+        .by_category
+        .iter()
+        .find(|c| c.category == "sewer_overflow")
+        .unwrap();
+    assert_eq!(
+        (sewer.requests, sewer.entrances, sewer.resolved_entrances),
+        (1, 1, 1)
+    );
+    let other_stats = store
+        .stats(&StatsScope {
+            community_id: Some(f.other.id),
+            ..scope
+        })
+        .await
+        .unwrap();
+    assert_eq!(other_stats.counts.received, 0);
+
+    let report = store.verify_ledger().await.unwrap();
+    assert_eq!(report.fault, None);
+    assert_eq!(report.events_checked, 11);
+}
