@@ -1,7 +1,7 @@
 //! Who may see and do what. Scope is checked against a request's place path; roles
 //! against the action. The rules are pure so they can be tested exhaustively.
 
-use crate::lifecycle::{Action, ActionKind, Status};
+use crate::lifecycle::{ActionKind, Status};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -142,15 +142,23 @@ impl Actor {
         }
     }
 
+    /// The actions this actor may take on the request in its current state: what a
+    /// client should offer as buttons.
+    pub fn available_actions(&self, request: &RequestFacts) -> Vec<ActionKind> {
+        crate::lifecycle::allowed_actions(request.status)
+            .into_iter()
+            .filter(|kind| self.authorize(*kind, request).is_ok())
+            .collect()
+    }
+
     pub fn may_create_requests(&self) -> bool {
         matches!(self.role, Role::Staff | Role::Admin | Role::GridWorker)
     }
 
-    /// Role rules for taking `action` on a request. A role that may never take the
+    /// Role rules for taking an action of `kind` on a request. A role that may never take the
     /// action is refused outright (403); otherwise the request must be visible (404) and,
     /// for volunteers, theirs or claimable with a fitting skill.
-    pub fn authorize(&self, action: &Action, request: &RequestFacts) -> Result<(), AccessError> {
-        let kind = action.kind();
+    pub fn authorize(&self, kind: ActionKind, request: &RequestFacts) -> Result<(), AccessError> {
         let role_may = match self.role {
             Role::Staff | Role::Admin => true,
             Role::Supervisor | Role::GridWorker => kind == ActionKind::Note,
@@ -217,7 +225,6 @@ pub fn mask_room(room: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lifecycle::DispatchTarget;
 
     const PATH: CommunityPath = CommunityPath {
         district_id: 1,
@@ -270,11 +277,8 @@ mod tests {
     #[test]
     fn volunteers_cannot_dispatch_and_see_only_pool_or_own() {
         let v = actor(Role::Volunteer, Some(3));
-        let dispatch = Action::Dispatch {
-            target: DispatchTarget::Pool,
-        };
         assert!(matches!(
-            v.authorize(&dispatch, &facts(Status::Pooled, None)),
+            v.authorize(ActionKind::Dispatch, &facts(Status::Pooled, None)),
             Err(AccessError::Forbidden(_))
         ));
         assert_eq!(
@@ -286,18 +290,32 @@ mod tests {
             Err(AccessError::OutOfScope)
         );
         assert!(v
-            .authorize(&Action::Accept, &facts(Status::Pooled, None))
+            .authorize(ActionKind::Accept, &facts(Status::Pooled, None))
             .is_ok());
         assert!(v
-            .authorize(&Action::Start, &facts(Status::Accepted, Some(10)))
+            .authorize(ActionKind::Start, &facts(Status::Accepted, Some(10)))
             .is_ok());
         let unskilled = Actor {
             skills: vec!["errands".into()],
             ..v.clone()
         };
         assert!(unskilled
-            .authorize(&Action::Accept, &facts(Status::Pooled, None))
+            .authorize(ActionKind::Accept, &facts(Status::Pooled, None))
             .is_err());
+        assert_eq!(
+            v.available_actions(&facts(Status::Accepted, Some(10))),
+            vec![
+                ActionKind::Decline,
+                ActionKind::Start,
+                ActionKind::Resolve,
+                ActionKind::Note
+            ]
+        );
+        let staff = actor(Role::Staff, Some(3));
+        assert_eq!(
+            staff.available_actions(&facts(Status::Resolved, Some(10))),
+            vec![ActionKind::Review, ActionKind::Reopen, ActionKind::Note]
+        );
     }
 
     #[test]
@@ -305,8 +323,8 @@ mod tests {
         for role in [Role::Supervisor, Role::GridWorker] {
             let a = actor(role, Some(3));
             let f = facts(Status::Submitted, None);
-            assert!(a.authorize(&Action::Note { text: "x".into() }, &f).is_ok());
-            assert!(a.authorize(&Action::Start, &f).is_err());
+            assert!(a.authorize(ActionKind::Note, &f).is_ok());
+            assert!(a.authorize(ActionKind::Start, &f).is_err());
         }
     }
 

@@ -155,22 +155,30 @@ pub(crate) async fn communities(pool: &AnyPool) -> StoreResult<Vec<Community>> {
     Ok(rows.into_iter().map(Community::from).collect())
 }
 
+#[derive(sqlx::FromRow)]
+struct PlaceRow {
+    id: i64,
+    kind: String,
+    parent_id: Option<i64>,
+    name: String,
+    number: Option<String>,
+}
+
 pub(crate) async fn place_by_id(pool: &AnyPool, id: i64) -> StoreResult<PlaceRecord> {
-    let row: Option<(i64, String, Option<i64>, String, Option<String>)> =
+    let row: PlaceRow =
         sqlx::query_as("SELECT id, kind, parent_id, name, number FROM places WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
-            .await?;
-    let (id, kind, parent_id, name, number) =
-        row.ok_or_else(|| StoreError::NotFound(format!("place {id}")))?;
-    let kind = PlaceKind::parse(&kind)
-        .ok_or_else(|| StoreError::Corrupt(format!("place {id} has kind {kind:?}")))?;
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("place {id}")))?;
+    let kind = PlaceKind::parse(&row.kind)
+        .ok_or_else(|| StoreError::Corrupt(format!("place {id} has kind {:?}", row.kind)))?;
     Ok(PlaceRecord {
-        id,
+        id: row.id,
         kind,
-        parent_id,
-        name,
-        number,
+        parent_id: row.parent_id,
+        name: row.name,
+        number: row.number,
     })
 }
 

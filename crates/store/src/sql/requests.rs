@@ -169,10 +169,12 @@ pub(crate) async fn apply(
     }
     let mut state = record.state.clone();
     state.apply(&action, actor.user_id, to_ms(at))?;
-    actor.authorize(&action, &facts).map_err(|e| match e {
-        AccessError::OutOfScope => not_found(id),
-        AccessError::Forbidden(message) => StoreError::Forbidden(message),
-    })?;
+    actor
+        .authorize(action.kind(), &facts)
+        .map_err(|e| match e {
+            AccessError::OutOfScope => not_found(id),
+            AccessError::Forbidden(message) => StoreError::Forbidden(message),
+        })?;
     check_references(&mut tx, &record, &action).await?;
     sqlx::query(
         "UPDATE requests SET status = $1, assignee_id = $2, partner = $3, first_response_ms = $4, \

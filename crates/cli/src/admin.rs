@@ -1,0 +1,162 @@
+//! The administrative commands: `user add`, `token create`, `ledger verify`.
+
+use anyhow::{bail, Context};
+use bangbang_domain::{place::PlaceKind, Role};
+use bangbang_store::{NewUser, SqlStore, Store};
+use bangbang_web::auth::{hash_password, hash_token, new_token};
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add an account. Without --password a random one is made and printed.
+    Add {
+        /// Login name (letters, digits, _ and -).
+        name: String,
+        /// staff, grid_worker, volunteer, supervisor or admin.
+        #[arg(long)]
+        role: String,
+        /// The community this user works in (its slug, e.g. liuxiali).
+        #[arg(long)]
+        community: Option<String>,
+        /// For supervisors: the id of their sub-district or district.
+        #[arg(long)]
+        place_id: Option<i64>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, env = "BANGBANG_PASSWORD")]
+        password: Option<String>,
+        /// Volunteers: category codes they can take on, comma-separated (or `general`).
+        #[arg(long, value_delimiter = ',')]
+        skills: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token for a user and print it (it is stored only as a hash).
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LedgerCommand {
+    /// Re-compute the hash chain; exit 1 naming the first altered, removed or reordered event.
+    Verify,
+}
+
+pub async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> {
+    let UserCommand::Add {
+        name,
+        role,
+        community,
+        place_id,
+        display_name,
+        password,
+        skills,
+    } = command;
+    if name.is_empty()
+        || name.len() > 40
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        bail!("the user name must be 1–40 letters, digits, _ or -");
+    }
+    let role = Role::parse(&role).with_context(|| {
+        format!("unknown role {role:?}; use staff, grid_worker, volunteer, supervisor or admin")
+    })?;
+    let scope = match (role, community, place_id) {
+        (Role::Admin, None, None) => None,
+        (Role::Admin, _, _) => {
+            bail!("an admin works everywhere: give no --community or --place-id")
+        }
+        (_, Some(slug), None) => Some(
+            store
+                .community(&slug)
+                .await
+                .with_context(|| format!("no community {slug:?}"))?
+                .id,
+        ),
+        (Role::Supervisor, None, Some(id)) => {
+            let place = store
+                .place_by_id(id)
+                .await
+                .with_context(|| format!("no place with id {id}"))?;
+            if !matches!(place.kind, PlaceKind::Subdistrict | PlaceKind::District) {
+                bail!("a supervisor's --place-id must be a sub-district or district");
+            }
+            Some(id)
+        }
+        (Role::Supervisor, _, _) => {
+            bail!("give a supervisor --place-id (a sub-district or district) or --community")
+        }
+        _ => bail!(
+            "give --community SLUG: the community this {} works in",
+            role.as_str()
+        ),
+    };
+    let (password, generated) = match password {
+        Some(p) if p.chars().count() >= 8 => (p, false),
+        Some(_) => bail!("the password must be at least 8 characters"),
+        None => (new_token()[3..19].to_string(), true),
+    };
+    let user = store
+        .add_user(NewUser {
+            display_name: display_name.unwrap_or_else(|| name.clone()),
+            username: name,
+            role,
+            scope_place_id: scope,
+            password_hash: hash_password(&password)?,
+            phone: None,
+            skills,
+            home_entrance_id: None,
+        })
+        .await?;
+    println!(
+        "added {} ({}, id {})",
+        user.username,
+        user.role.as_str(),
+        user.id
+    );
+    if generated {
+        println!("password: {password}");
+    }
+    Ok(())
+}
+
+pub async fn token(store: &SqlStore, command: TokenCommand) -> anyhow::Result<()> {
+    let TokenCommand::Create { user, label } = command;
+    let user = store
+        .user_by_name(&user)
+        .await
+        .with_context(|| format!("no user {user:?}"))?;
+    let token = new_token();
+    store
+        .add_token(user.id, &hash_token(&token), &label)
+        .await?;
+    println!("{token}");
+    Ok(())
+}
+
+pub async fn ledger(store: &SqlStore, command: LedgerCommand) -> anyhow::Result<ExitCode> {
+    let LedgerCommand::Verify = command;
+    let report = store.verify_ledger().await?;
+    match report.fault {
+        None => {
+            println!(
+                "ledger OK: {} events checked, the hash chain is unbroken",
+                report.events_checked
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(fault) => {
+            println!("ledger FAILED at event {}: {fault}", fault.seq());
+            Ok(ExitCode::from(1))
+        }
+    }
+}

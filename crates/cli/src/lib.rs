@@ -1,0 +1,148 @@
+//! `bangbang`: the neighbourhood help desk. The binary's commands live here so tests can
+//! drive them: serve, migrate, demo, user, token, ledger.
+
+pub mod admin;
+pub mod demo;
+pub mod settings;
+
+use anyhow::{bail, Context};
+use bangbang_store::{Backend, SqlStore};
+use clap::Subcommand;
+use settings::{redact, Settings, StorageArgs};
+use std::sync::Arc;
+
+#[derive(clap::Parser)]
+#[command(
+    name = "bangbang",
+    version,
+    about = "帮帮 — the neighbourhood help desk (居民点单、社区派单、志愿者接单)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server and API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "BANGBANG_LISTEN")]
+        listen: Option<String>,
+        /// Load the demo communities (流霞里社区, 大堤社区) if they are not there yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Load the demo data, then exit.
+    Demo,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: admin::UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: admin::TokenCommand,
+    },
+    /// Check the ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: admin::LedgerCommand,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let settings = Settings::load(&cli.storage, listen)?;
+    match cli.command {
+        Command::Serve { demo, .. } => serve(settings, demo).await?,
+        Command::Migrate => {
+            open_store(&settings).await?;
+            println!("database is up to date");
+        }
+        Command::Demo => {
+            let store = open_store(&settings).await?;
+            demo::seed(&store).await?;
+            demo::print_accounts(&store, None).await?;
+        }
+        Command::User { command } => admin::user(&open_store(&settings).await?, command).await?,
+        Command::Token { command } => admin::token(&open_store(&settings).await?, command).await?,
+        Command::Ledger { command } => {
+            return admin::ledger(&open_store(&settings).await?, command).await;
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Opens (and migrates) the database, with errors that say what to do.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
+    let url = settings.database_url();
+    if Backend::from_url(&url).is_none() {
+        bail!(
+            "--database-url must be a PostgreSQL URL like postgres://user:password@host:5432/bangbang (got {})",
+            redact(&url)
+        );
+    }
+    if settings.database_url.is_none() {
+        let dir = &settings.data_dir;
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "cannot create the data dir {}; choose another with --data-dir",
+                dir.display()
+            )
+        })?;
+        let probe = dir.join(".bangbang-write-test");
+        std::fs::write(&probe, b"ok").with_context(|| {
+            format!(
+                "cannot write to the data dir {}; choose another with --data-dir",
+                dir.display()
+            )
+        })?;
+        let _ = std::fs::remove_file(&probe);
+    }
+    SqlStore::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact(&url)))
+}
+
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    // Bind first: a busy port should fail at once, not after loading the demo.
+    let listener = tokio::net::TcpListener::bind(&settings.listen).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!(
+                "cannot listen on {}: the address is already in use (is bangbang already running?); choose another with --listen",
+                settings.listen
+            )
+        } else {
+            anyhow::anyhow!("cannot listen on {}: {e}", settings.listen)
+        }
+    })?;
+    let store = open_store(&settings).await?;
+    tracing::info!(database = %redact(&settings.database_url()), backend = store_backend(&store), "database ready");
+    let address = listener.local_addr()?;
+    if demo {
+        demo::seed(&store).await?;
+        demo::print_accounts(&store, Some(address)).await?;
+    }
+    let app = bangbang_web::app(bangbang_web::AppState::new(Arc::new(store)));
+    println!("bangbang is listening on http://{address}  (Ctrl-C to stop)");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn store_backend(store: &SqlStore) -> &'static str {
+    use bangbang_store::Store;
+    store.backend().name()
+}

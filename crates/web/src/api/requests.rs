@@ -1,0 +1,243 @@
+//! `POST /requests`, `GET /requests`, `GET /requests/{id}`.
+
+use super::body::Body;
+use super::view::RequestView;
+use crate::auth::CurrentActor;
+use crate::{AppError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bangbang_domain::{
+    lifecycle::Status,
+    request::{Channel, RequestInput},
+    time::{parse_date, Period},
+    validation::FieldErrors,
+    Actor, Role,
+};
+use bangbang_store::{Cursor, RequestFilter, RequestRecord, StoreError};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tracing::instrument;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/requests", post(create).get(list))
+        .route("/requests/{id}", get(show))
+}
+
+#[instrument(skip_all, fields(actor = %actor.username))]
+async fn create(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    body: Body,
+) -> Result<(StatusCode, Json<RequestView>), AppError> {
+    if !actor.may_create_requests() {
+        return Err(AppError::Forbidden(format!(
+            "a {} cannot file requests",
+            actor.role.as_str()
+        )));
+    }
+    let mut errors = FieldErrors::new();
+    let mut input = RequestInput {
+        community: body.text(&mut errors, "community"),
+        channel: body.text(&mut errors, "channel"),
+        category: body.text(&mut errors, "category"),
+        urgency: body.text(&mut errors, "urgency"),
+        reporter_name: body.text(&mut errors, "reporter.name"),
+        reporter_phone: body.text(&mut errors, "reporter.phone"),
+        building: body.text(&mut errors, "address.building"),
+        entrance: body.text(&mut errors, "address.entrance"),
+        room: body.text(&mut errors, "address.room"),
+        description: body.text(&mut errors, "description"),
+        reported_at: body.text(&mut errors, "reported_at"),
+    };
+    // A grid worker files what they saw on patrol, in their own name unless told otherwise.
+    if actor.role == Role::GridWorker {
+        input
+            .channel
+            .get_or_insert_with(|| Channel::GridPatrol.as_str().into());
+        input
+            .reporter_name
+            .get_or_insert_with(|| actor.display_name.clone());
+    }
+    let now = Utc::now();
+    let draft = match input.parse(now) {
+        Ok(draft) if errors.is_empty() => draft,
+        Ok(_) => return Err(AppError::Invalid(errors)),
+        Err(more) => {
+            errors.merge(more);
+            return Err(AppError::Invalid(errors));
+        }
+    };
+    let record = state.store.create_request(&actor, draft, None, now).await?;
+    tracing::info!(code = %record.code, "request created");
+    Ok((
+        StatusCode::CREATED,
+        Json(RequestView::new(&record, &actor, now)),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    status: Option<String>,
+    category: Option<String>,
+    channel: Option<String>,
+    community: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+fn blank(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Reads a `from`/`to` pair of local dates into a UTC millisecond range.
+pub(crate) fn period(
+    errors: &mut FieldErrors,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> (Option<i64>, Option<i64>) {
+    let mut date = |field: &str, text: Option<&str>| {
+        text.and_then(|t| {
+            parse_date(t).or_else(|| {
+                errors.add(field, "must be a date like 2024-07-01");
+                None
+            })
+        })
+    };
+    let period = Period {
+        from: date("from", from),
+        to: date("to", to),
+    };
+    if let (Some(f), Some(t)) = (period.from, period.to) {
+        if f > t {
+            errors.add("to", "is before from");
+        }
+    }
+    let (start, end) = period.bounds_ms();
+    (period.from.map(|_| start), period.to.map(|_| end))
+}
+
+/// Resolves `?community=slug` to an id the actor may see.
+pub(crate) async fn community_filter(
+    state: &AppState,
+    actor: &Actor,
+    errors: &mut FieldErrors,
+    slug: Option<&str>,
+) -> Result<Option<i64>, AppError> {
+    let Some(slug) = slug else { return Ok(None) };
+    match state.store.community(slug).await {
+        Ok(c) if actor.covers(&c.path()) => Ok(Some(c.id)),
+        Ok(_) | Err(StoreError::NotFound(_)) => {
+            errors.add("community", format!("unknown community {slug:?}"));
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[instrument(skip_all, fields(actor = %actor.username))]
+async fn list(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, AppError> {
+    let mut errors = FieldErrors::new();
+    let status = blank(&q.status).and_then(|s| {
+        Status::parse(s).or_else(|| {
+            errors.add("status", format!("unknown status {s:?}"));
+            None
+        })
+    });
+    let channel = blank(&q.channel).and_then(|s| {
+        Channel::parse(s).or_else(|| {
+            errors.add("channel", format!("unknown channel {s:?}"));
+            None
+        })
+    });
+    let cursor = blank(&q.cursor).and_then(|s| {
+        Cursor::decode(s).or_else(|| {
+            errors.add("cursor", "is not a cursor this server gave out");
+            None
+        })
+    });
+    let limit = match blank(&q.limit).map(str::parse::<u32>) {
+        None => 50,
+        Some(Ok(n)) if (1..=200).contains(&n) => n,
+        Some(_) => {
+            errors.add("limit", "must be a whole number from 1 to 200");
+            50
+        }
+    };
+    let (from_ms, to_ms) = period(&mut errors, blank(&q.from), blank(&q.to));
+    let community_id = community_filter(&state, &actor, &mut errors, blank(&q.community)).await?;
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let filter = RequestFilter {
+        scope: actor.scope,
+        volunteer_id: (actor.role == Role::Volunteer).then_some(actor.user_id),
+        community_id,
+        status,
+        category: blank(&q.category).map(String::from),
+        channel,
+        grid_id: None,
+        from_ms,
+        to_ms,
+        cursor,
+        limit,
+    };
+    let page = state.store.list_requests(&filter).await?;
+    let now = Utc::now();
+    let items: Vec<RequestView> = page
+        .items
+        .iter()
+        .map(|r| RequestView::new(r, &actor, now))
+        .collect();
+    Ok(Json(
+        json!({ "items": items, "next_cursor": page.next.map(|c| c.encode()) }),
+    ))
+}
+
+/// Finds a request by numeric id or by its code, as the actor may see it (404 otherwise).
+pub(crate) async fn visible_request(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<RequestRecord, AppError> {
+    let record = match id.parse::<i64>() {
+        Ok(n) => state.store.request(n).await,
+        Err(_) => state.store.request_by_code(id).await,
+    };
+    let record = record.map_err(|e| match e {
+        StoreError::NotFound(_) => AppError::NotFound(format!("request {id} not found")),
+        other => other.into(),
+    })?;
+    actor
+        .can_see(&record.facts())
+        .map_err(|_| AppError::NotFound(format!("request {id} not found")))?;
+    Ok(record)
+}
+
+#[instrument(skip_all, fields(actor = %actor.username, id = %id))]
+async fn show(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<Json<RequestView>, AppError> {
+    let record = visible_request(&state, &actor, &id).await?;
+    let events = state.store.events(record.id).await?;
+    let view = RequestView::new(&record, &actor, Utc::now()).with_events(&events);
+    if !view.personal_data_masked {
+        state
+            .store
+            .log_personal_data_read(actor.user_id, record.id)
+            .await?;
+    }
+    Ok(Json(view))
+}

@@ -1,0 +1,97 @@
+//! Who is calling: API tokens (`Authorization: Bearer ...`), stored as their SHA-256, and
+//! argon2 password hashes.
+
+use crate::{AppError, AppState};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::{header::AUTHORIZATION, request::Parts};
+use bangbang_domain::Actor;
+use bangbang_store::StoreError;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A new random API token: 32 bytes from the OS, as hex, with a recognisable prefix.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("bb_{hex}")
+}
+
+/// Tokens are long and random, so a plain SHA-256 is the right hash: fast to check,
+/// useless to someone who steals the table.
+pub fn hash_token(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// The signed-in actor, from a bearer token.
+pub struct CurrentActor(pub Actor);
+
+impl FromRequestParts<AppState> for CurrentActor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                AppError::Unauthorized(
+                    "sign in: send Authorization: Bearer <token> (make one with `bangbang token create --user NAME`)".into(),
+                )
+            })?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                AppError::Unauthorized("the Authorization header must be Bearer <token>".into())
+            })?;
+        match state.store.actor_by_token(&hash_token(token)).await {
+            Ok(actor) => Ok(CurrentActor(actor)),
+            Err(StoreError::NotFound(_)) => Err(AppError::Unauthorized(
+                "this token is not valid (or its user is inactive)".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_tokens() {
+        let hash = hash_password("流霞里8850").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("流霞里8850", &hash));
+        assert!(!verify_password("wrong", &hash));
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 67);
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_ne!(hash_token(&a), a);
+    }
+}

@@ -1,0 +1,114 @@
+//! The web layer's one error type. The API answers `{error:{code,message,...}}`; 5xx
+//! details are logged and never reach the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bangbang_domain::{
+    lifecycle::{ActionKind, LifecycleError, Status},
+    validation::FieldErrors,
+};
+use bangbang_store::StoreError;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    NotAllowed {
+        message: String,
+        state: Status,
+        allowed: Vec<ActionKind>,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        AppError::Invalid(errors)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::NotAllowed { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::NotAllowed { .. } => "not_allowed",
+            AppError::Conflict(_) => "conflict",
+            AppError::Invalid(_) => "validation",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> AppError {
+        match err {
+            StoreError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
+            StoreError::Lifecycle(e @ LifecycleError::NotAllowed { .. }) => {
+                let LifecycleError::NotAllowed {
+                    state, ref allowed, ..
+                } = e;
+                AppError::NotAllowed {
+                    message: e.to_string(),
+                    state,
+                    allowed: allowed.clone(),
+                }
+            }
+            StoreError::Forbidden(message) => AppError::Forbidden(message),
+            StoreError::Invalid(errors) => AppError::Invalid(errors),
+            StoreError::Conflict(message) => AppError::Conflict(message),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut error = json!({ "code": self.code(), "message": self.to_string() });
+        match &self {
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "request failed");
+                error["message"] = json!("something went wrong on our side; it has been logged");
+            }
+            AppError::NotAllowed { state, allowed, .. } => {
+                error["state"] = json!(state);
+                error["allowed"] = json!(allowed);
+            }
+            AppError::Invalid(fields) => {
+                error["message"] = json!("some fields are not valid");
+                error["fields"] = json!(fields);
+            }
+            _ => {}
+        }
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}
