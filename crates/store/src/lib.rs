@@ -10,6 +10,7 @@ mod error;
 mod model;
 mod sql;
 pub mod story;
+pub mod testing;
 
 pub use error::StoreError;
 pub use model::*;

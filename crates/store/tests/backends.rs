@@ -1,9 +1,6 @@
 //! The store's tests, each run on SQLite and on PostgreSQL.
 //!
-//! PostgreSQL is reached at `BANGBANG_TEST_POSTGRES` (default
-//! `postgres://postgres@127.0.0.1:5432/test`); each test gets its own fresh database.
-//! Without a server the PostgreSQL half is skipped with a loud message, except under
-//! `CI=true`, where it fails.
+//! Each test gets its own fresh database (see `bangbang_store::testing`).
 
 use bangbang_domain::{
     ledger::LedgerFault,
@@ -12,55 +9,6 @@ use bangbang_domain::{
 use bangbang_store::{story, Backend, SqlStore, Store, StoreError};
 use chrono::Utc;
 use sqlx::Executor;
-use std::sync::atomic::{AtomicU32, Ordering};
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn unique_name() -> String {
-    format!(
-        "bb_test_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        Utc::now().timestamp_micros() % 1_000_000
-    )
-}
-
-async fn sqlite() -> SqlStore {
-    let dir = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.join("bangbang.db").display());
-    SqlStore::connect(&url).await.expect("open SQLite")
-}
-
-/// A fresh PostgreSQL database, or `None` (with a loud message) when there is no server
-/// and this is not CI.
-async fn postgres() -> Option<SqlStore> {
-    let base = std::env::var("BANGBANG_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    sqlx::any::install_default_drivers();
-    let admin = match sqlx::AnyPool::connect(&base).await {
-        Ok(pool) => pool,
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!(
-                "\n!!! SKIPPING the PostgreSQL half of this test: cannot connect to {base}: {e}\n"
-            );
-            return None;
-        }
-        Err(e) => panic!("CI=true and PostgreSQL is unreachable at {base}: {e}"),
-    };
-    let name = unique_name();
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create test database");
-    admin.close().await;
-    let (root, _) = base.rsplit_once('/').expect("a database URL ends in /name");
-    Some(
-        SqlStore::connect(&format!("{root}/{name}"))
-            .await
-            .expect("open PostgreSQL"),
-    )
-}
 
 /// Runs `test` on each backend that is available.
 macro_rules! on_both {
@@ -68,12 +16,12 @@ macro_rules! on_both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
-                super::$test(super::sqlite().await).await;
+                super::$test(bangbang_store::testing::sqlite().await).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
-                if let Some(store) = super::postgres().await {
+                if let Some(store) = bangbang_store::testing::postgres().await {
                     super::$test(store).await;
                 }
             }

@@ -3,7 +3,7 @@
 //! the event.
 
 use super::body::Body;
-use super::requests::visible_request;
+use super::requests::request_in_scope;
 use super::view::RequestView;
 use crate::auth::CurrentActor;
 use crate::{AppError, AppState};
@@ -37,7 +37,7 @@ async fn act(
             "no action {name:?}; actions are dispatch, accept, decline, start, resolve, follow-up, review, reopen, close, notes"
         ))
     })?;
-    let record = visible_request(&state, &actor, &id).await?;
+    let record = request_in_scope(&state, &actor, &id).await?;
     let now = Utc::now();
     let action = read_action(&state, kind, &body, now).await?;
     let record = state.store.apply(&actor, record.id, action, now).await?;

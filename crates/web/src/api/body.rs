@@ -22,6 +22,7 @@ impl<S: Send + Sync> FromRequest<S> for Body {
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(Body(map)),
+            Ok(Value::Null) => Ok(Body(Map::new())),
             Ok(_) => Err(AppError::BadRequest(
                 "the body must be a JSON object".into(),
             )),

@@ -63,11 +63,14 @@ async fn create(
             .get_or_insert_with(|| actor.display_name.clone());
     }
     let now = Utc::now();
+    let input_refs = (input.community.clone(), input.category.clone());
     let draft = match input.parse(now) {
         Ok(draft) if errors.is_empty() => draft,
         Ok(_) => return Err(AppError::Invalid(errors)),
         Err(more) => {
+            // Say what else is wrong too, so the form can be fixed in one go.
             errors.merge(more);
+            errors.merge(reference_errors(&state, &input_refs).await?);
             return Err(AppError::Invalid(errors));
         }
     };
@@ -77,6 +80,34 @@ async fn create(
         StatusCode::CREATED,
         Json(RequestView::new(&record, &actor, now)),
     ))
+}
+
+/// Unknown community or category, checked against the store.
+async fn reference_errors(
+    state: &AppState,
+    (community, category): &(Option<String>, Option<String>),
+) -> Result<FieldErrors, AppError> {
+    let mut errors = FieldErrors::new();
+    if let Some(slug) = community
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match state.store.community(slug).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound(_)) => {
+                errors.add("community", format!("unknown community {slug:?}"))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(code) = category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let categories = state.store.categories().await?;
+        if !categories.iter().any(|c| c.code == code) {
+            errors.add("category", format!("unknown category {code:?}"));
+        }
+    }
+    Ok(errors)
 }
 
 #[derive(Deserialize, Default)]
@@ -210,6 +241,20 @@ pub(crate) async fn visible_request(
     actor: &Actor,
     id: &str,
 ) -> Result<RequestRecord, AppError> {
+    let record = request_in_scope(state, actor, id).await?;
+    actor
+        .can_see(&record.facts())
+        .map_err(|_| AppError::NotFound(format!("request {id} not found")))?;
+    Ok(record)
+}
+
+/// Finds a request by numeric id or by its code within the actor's scope (404 otherwise).
+/// Finer rules (who may act in which state) are the store's to check.
+pub(crate) async fn request_in_scope(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<RequestRecord, AppError> {
     let record = match id.parse::<i64>() {
         Ok(n) => state.store.request(n).await,
         Err(_) => state.store.request_by_code(id).await,
@@ -218,9 +263,9 @@ pub(crate) async fn visible_request(
         StoreError::NotFound(_) => AppError::NotFound(format!("request {id} not found")),
         other => other.into(),
     })?;
-    actor
-        .can_see(&record.facts())
-        .map_err(|_| AppError::NotFound(format!("request {id} not found")))?;
+    if !actor.covers(&record.facts().path) {
+        return Err(AppError::NotFound(format!("request {id} not found")));
+    }
     Ok(record)
 }
 
