@@ -370,7 +370,7 @@ fn enums_match_the_domain() {
     assert_eq!(enum_of(&doc, schema(&doc, "CloseReason")), close);
 
     // Wherever a property or parameter of these names appears, it carries the domain's list.
-    fn walk(doc: &Value, v: &Value, check: &mut dyn FnMut(&str, &Value)) {
+    fn walk(v: &Value, check: &mut dyn FnMut(&str, &Value)) {
         match v {
             Value::Object(map) => {
                 if let Some(Value::Object(props)) = map.get("properties") {
@@ -383,14 +383,14 @@ fn enums_match_the_domain() {
                         check(name, s);
                     }
                 }
-                map.values().for_each(|x| walk(doc, x, check));
+                map.values().for_each(|x| walk(x, check));
             }
-            Value::Array(items) => items.iter().for_each(|x| walk(doc, x, check)),
+            Value::Array(items) => items.iter().for_each(|x| walk(x, check)),
             _ => {}
         }
     }
     let mut seen = BTreeSet::new();
-    walk(&doc, &doc, &mut |name, s| {
+    walk(&doc, &mut |name, s| {
         let expected = match name {
             "status" | "state" => &status,
             "channel" => &channel,
