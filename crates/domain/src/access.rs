@@ -12,9 +12,13 @@ pub enum Role {
     Volunteer,
     Supervisor,
     Admin,
+    /// A resident using the public pages: no account, scoped to one community, may only
+    /// file a request and rate its result once.
+    Resident,
 }
 
 impl Role {
+    /// The roles an account can have.
     pub const ALL: [Role; 5] = [
         Role::Staff,
         Role::GridWorker,
@@ -30,9 +34,11 @@ impl Role {
             Role::Volunteer => "volunteer",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Resident => "resident",
         }
     }
 
+    /// Parses an account role; `resident` is not one.
     pub fn parse(text: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == text)
     }
@@ -44,6 +50,7 @@ impl Role {
             Role::Volunteer => "志愿者",
             Role::Supervisor => "街道/区督办",
             Role::Admin => "管理员",
+            Role::Resident => "居民",
         }
     }
 }
@@ -138,7 +145,7 @@ impl Actor {
                         Status::Submitted | Status::Pooled | Status::Dispatched
                     )
             }
-            Role::GridWorker | Role::Supervisor => false,
+            Role::GridWorker | Role::Supervisor | Role::Resident => false,
         }
     }
 
@@ -152,7 +159,22 @@ impl Actor {
     }
 
     pub fn may_create_requests(&self) -> bool {
-        matches!(self.role, Role::Staff | Role::Admin | Role::GridWorker)
+        matches!(
+            self.role,
+            Role::Staff | Role::Admin | Role::GridWorker | Role::Resident
+        )
+    }
+
+    /// The resident of a community's public pages, as an actor.
+    pub fn resident(community_id: i64) -> Actor {
+        Actor {
+            user_id: 0,
+            username: "resident".into(),
+            display_name: "居民".into(),
+            role: Role::Resident,
+            scope: Some(community_id),
+            skills: Vec::new(),
+        }
     }
 
     /// Role rules for taking an action of `kind` on a request. A role that may never take the
@@ -162,6 +184,7 @@ impl Actor {
         let role_may = match self.role {
             Role::Staff | Role::Admin => true,
             Role::Supervisor | Role::GridWorker => kind == ActionKind::Note,
+            Role::Resident => kind == ActionKind::Review,
             Role::Volunteer => matches!(
                 kind,
                 ActionKind::Accept

@@ -5,6 +5,7 @@ pub mod access;
 pub mod category;
 pub mod ledger;
 pub mod lifecycle;
+pub mod matching;
 pub mod place;
 pub mod projection;
 pub mod request;

@@ -143,6 +143,8 @@ pub struct RequestDraft {
     pub room: Option<String>,
     pub description: String,
     pub reported_at: DateTime<Utc>,
+    /// Content ids of photos already checked and stored.
+    pub photos: Vec<String>,
 }
 
 pub const MAX_NAME: usize = 50;
@@ -271,6 +273,7 @@ impl RequestInput {
             room,
             description,
             reported_at,
+            photos: Vec::new(),
         })
     }
 }

@@ -18,7 +18,11 @@ pub use sql::{Backend, SqlStore};
 
 use async_trait::async_trait;
 use bangbang_domain::{
-    access::Actor, category::Category, lifecycle::Action, request::RequestDraft, Role,
+    access::Actor,
+    category::Category,
+    lifecycle::{Action, Status},
+    request::RequestDraft,
+    Role,
 };
 use chrono::{DateTime, Utc};
 
@@ -72,4 +76,30 @@ pub trait Store: Send + Sync + 'static {
     // Figures and integrity.
     async fn stats(&self, scope: &StatsScope) -> StoreResult<StatsReport>;
     async fn verify_ledger(&self) -> StoreResult<LedgerReport>;
+
+    // Browser sessions: the cookie holds a random token, the store its SHA-256.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_ms: i64,
+    ) -> StoreResult<()>;
+    async fn actor_by_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Actor>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // What the desk pages need.
+    async fn grids(&self, community_id: i64) -> StoreResult<Vec<GridRecord>>;
+    async fn buildings(&self, community_id: i64) -> StoreResult<Vec<BuildingRecord>>;
+    /// Same entrance (or building) and category, open or reported since `since_ms`.
+    async fn possible_duplicates(
+        &self,
+        community_id: i64,
+        building: &str,
+        entrance: Option<&str>,
+        category: &str,
+        since_ms: i64,
+    ) -> StoreResult<Vec<RequestRecord>>;
+    async fn volunteer_candidates(&self, community_id: i64)
+        -> StoreResult<Vec<VolunteerCandidate>>;
+    async fn status_counts(&self, filter: &RequestFilter) -> StoreResult<Vec<(Status, i64)>>;
 }

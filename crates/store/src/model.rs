@@ -102,7 +102,9 @@ pub struct RequestRecord {
     pub id: i64,
     pub code: String,
     pub community: CommunityRef,
+    pub grid_id: Option<i64>,
     pub grid: Option<String>,
+    pub building_id: Option<i64>,
     pub building: Option<String>,
     pub entrance: Option<String>,
     pub entrance_id: Option<i64>,
@@ -118,6 +120,8 @@ pub struct RequestRecord {
     pub resolve_by: DateTime<Utc>,
     pub state: Projection,
     pub assignee_name: Option<String>,
+    /// Content ids of the request's photos.
+    pub photos: Vec<String>,
     pub last_seq: i64,
 }
 
@@ -178,6 +182,8 @@ pub struct RequestFilter {
     pub category: Option<String>,
     pub channel: Option<Channel>,
     pub grid_id: Option<i64>,
+    /// Text to look for in the code, reporter, description, address and outcome.
+    pub text: Option<String>,
     /// `[from_ms, to_ms)` over the time reported.
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
@@ -254,4 +260,23 @@ pub struct ChannelFigures {
 pub struct LedgerReport {
     pub events_checked: u64,
     pub fault: Option<LedgerFault>,
+}
+
+/// A volunteer as matching sees them: home place, open load and record.
+pub type VolunteerCandidate = bangbang_domain::matching::Candidate;
+
+/// A grid of a community, for filters and pickers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GridRecord {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A building with its entrances, for address pickers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BuildingRecord {
+    pub id: i64,
+    pub number: String,
+    pub grid_id: Option<i64>,
+    pub entrances: Vec<String>,
 }

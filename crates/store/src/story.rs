@@ -454,6 +454,96 @@ pub async fn run_story(store: &dyn Store) {
         .unwrap();
     assert_eq!(other_stats.counts.received, 0);
 
+    // The desk's helpers: board counts, duplicates, pickers, volunteer candidates.
+    let counts = store
+        .status_counts(&RequestFilter {
+            scope: f.staff.scope,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 2);
+    assert!(counts.contains(&(Status::LongTerm, 1)));
+    let dups = store
+        .possible_duplicates(
+            f.community.id,
+            "3",
+            Some("2"),
+            "stairwell_light",
+            at("2024-06-01").timestamp_millis(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(dups.iter().map(|r| r.id).collect::<Vec<_>>(), [second.id]);
+    let none = store
+        .possible_duplicates(f.community.id, "3", Some("1"), "stairwell_light", 0)
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "another entrance is not a duplicate");
+    let buildings = store.buildings(f.community.id).await.unwrap();
+    assert_eq!(
+        (buildings.len(), buildings[0].entrances.clone()),
+        (1, vec!["1".to_string(), "2".to_string()])
+    );
+    assert_eq!(store.grids(f.community.id).await.unwrap().len(), 1);
+    let candidates = store.volunteer_candidates(f.community.id).await.unwrap();
+    let vol1 = candidates
+        .iter()
+        .find(|c| c.user_id == f.volunteer.user_id)
+        .unwrap();
+    assert_eq!(vol1.resolved, 1);
+    let vol2 = candidates
+        .iter()
+        .find(|c| c.user_id == f.volunteer2.user_id)
+        .unwrap();
+    assert_eq!(vol2.open_load, 0, "long-term work is not counted as load");
+    let search = RequestFilter {
+        scope: f.staff.scope,
+        text: Some("下水".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(store.list_requests(&search).await.unwrap().items.len(), 2);
+    let search = RequestFilter {
+        text: Some("存水弯".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.list_requests(&search).await.unwrap().items.len(),
+        1,
+        "outcomes are searched"
+    );
+    let search = RequestFilter {
+        text: Some("100%".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(
+        store.list_requests(&search).await.unwrap().items.is_empty(),
+        "% is literal"
+    );
+
+    // Sessions.
+    store
+        .create_session("hash-1", f.staff.user_id, i64::MAX)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.actor_by_session("hash-1", 0).await.unwrap().user_id,
+        f.staff.user_id
+    );
+    store
+        .create_session("hash-old", f.staff.user_id, 10)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.actor_by_session("hash-old", 11).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store.delete_session("hash-1").await.unwrap();
+    assert!(store.actor_by_session("hash-1", 0).await.is_err());
+
     let report = store.verify_ledger().await.unwrap();
     assert_eq!(report.fault, None);
     assert_eq!(report.events_checked, 11);

@@ -242,6 +242,7 @@ fn draft(
         room: (!patrol).then(|| format!("{}0{}", rng.gen_range(1..=6), rng.gen_range(1..=2))),
         description: descriptions[rng.gen_range(0..descriptions.len())].to_string(),
         reported_at: reported,
+        photos: Vec::new(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! driver. One module per concern; SQL text lives next to the code that runs it.
 
 mod args;
+mod desk;
 mod ledger;
 mod places;
 mod requests;
@@ -12,7 +13,11 @@ mod users;
 use crate::{model::*, Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use bangbang_domain::{
-    access::Actor, category::Category, lifecycle::Action, request::RequestDraft, Role,
+    access::Actor,
+    category::Category,
+    lifecycle::{Action, Status},
+    request::RequestDraft,
+    Role,
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -207,5 +212,60 @@ impl Store for SqlStore {
 
     async fn verify_ledger(&self) -> StoreResult<LedgerReport> {
         ledger::verify(&self.pool).await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_ms: i64,
+    ) -> StoreResult<()> {
+        desk::create_session(&self.pool, token_hash, user_id, expires_ms).await
+    }
+
+    async fn actor_by_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Actor> {
+        desk::actor_by_session(&self.pool, token_hash, now_ms).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        desk::delete_session(&self.pool, token_hash).await
+    }
+
+    async fn grids(&self, community_id: i64) -> StoreResult<Vec<GridRecord>> {
+        desk::grids(&self.pool, community_id).await
+    }
+
+    async fn buildings(&self, community_id: i64) -> StoreResult<Vec<BuildingRecord>> {
+        desk::buildings(&self.pool, community_id).await
+    }
+
+    async fn possible_duplicates(
+        &self,
+        community_id: i64,
+        building: &str,
+        entrance: Option<&str>,
+        category: &str,
+        since_ms: i64,
+    ) -> StoreResult<Vec<RequestRecord>> {
+        desk::possible_duplicates(
+            &self.pool,
+            community_id,
+            building,
+            entrance,
+            category,
+            since_ms,
+        )
+        .await
+    }
+
+    async fn volunteer_candidates(
+        &self,
+        community_id: i64,
+    ) -> StoreResult<Vec<VolunteerCandidate>> {
+        desk::volunteer_candidates(&self.pool, community_id).await
+    }
+
+    async fn status_counts(&self, filter: &RequestFilter) -> StoreResult<Vec<(Status, i64)>> {
+        desk::status_counts(&self.pool, filter).await
     }
 }

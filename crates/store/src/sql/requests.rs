@@ -99,8 +99,8 @@ pub(crate) async fn create(
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO requests (code, community_id, grid_id, building_id, entrance_id, room, \
          category, channel, urgency, status, reporter_name, reporter_phone, description, \
-         reported_ms, respond_by_ms, resolve_by_ms, external_key, last_seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10, $11, $12, $13, $14, $15, $16, $17) \
+         reported_ms, respond_by_ms, resolve_by_ms, external_key, last_seq, photos) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          RETURNING id",
     )
     .bind(&code)
@@ -120,6 +120,7 @@ pub(crate) async fn create(
     .bind(to_ms(deadlines.resolve_by))
     .bind(&external_key)
     .bind(head.seq)
+    .bind(draft.photos.join(","))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| StoreError::from_unique(e, "a request with that import key"))?;
@@ -136,6 +137,7 @@ pub(crate) async fn create(
         "respond_by_ms": to_ms(deadlines.respond_by),
         "resolve_by_ms": to_ms(deadlines.resolve_by),
         "external_key": external_key,
+        "photos": draft.photos,
     });
     let event = NewEvent {
         request_id: id,
@@ -320,13 +322,10 @@ pub(crate) fn push_scope(sql: &mut SqlBuilder, scope: Option<i64>, community_id:
     }
 }
 
-pub(crate) async fn list(
-    pool: &AnyPool,
-    filter: &RequestFilter,
-) -> StoreResult<Page<RequestRecord>> {
-    let mut sql = SqlBuilder::new(REQUEST_SELECT);
-    sql.push("WHERE 1 = 1");
-    push_scope(&mut sql, filter.scope, filter.community_id);
+/// The conditions of a request filter, shared by lists and counts (cursor excluded).
+pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
+    sql.push(" WHERE 1 = 1");
+    push_scope(sql, filter.scope, filter.community_id);
     if let Some(volunteer) = filter.volunteer_id {
         let p = sql.int(volunteer);
         sql.push(&format!(
@@ -349,6 +348,23 @@ pub(crate) async fn list(
         let p = sql.int(grid);
         sql.push(&format!(" AND r.grid_id = {p}"));
     }
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = sql.text(&format!("%{escaped}%"));
+        sql.push(&format!(
+            " AND (r.code LIKE {p} ESCAPE '\\' OR r.reporter_name LIKE {p} ESCAPE '\\' \
+             OR r.description LIKE {p} ESCAPE '\\' OR r.outcome LIKE {p} ESCAPE '\\' \
+             OR r.room LIKE {p} ESCAPE '\\')"
+        ));
+    }
     if let Some(from) = filter.from_ms {
         let p = sql.int(from);
         sql.push(&format!(" AND r.reported_ms >= {p}"));
@@ -357,6 +373,14 @@ pub(crate) async fn list(
         let p = sql.int(to);
         sql.push(&format!(" AND r.reported_ms < {p}"));
     }
+}
+
+pub(crate) async fn list(
+    pool: &AnyPool,
+    filter: &RequestFilter,
+) -> StoreResult<Page<RequestRecord>> {
+    let mut sql = SqlBuilder::new(REQUEST_SELECT);
+    push_filter(&mut sql, filter);
     if let Some(cursor) = filter.cursor {
         let ms = sql.int(cursor.reported_ms);
         let id = sql.int(cursor.id);

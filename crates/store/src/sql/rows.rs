@@ -14,12 +14,12 @@ use bangbang_domain::{
 /// The columns of a request with its places and assignee; append `WHERE ...`.
 pub(crate) const REQUEST_SELECT: &str =
     "SELECT r.id, r.code, r.community_id, c.slug AS community_slug, \
-    c.name AS community_name, c.subdistrict_id, c.district_id, g.name AS grid_name, \
-    b.number AS building, e.number AS entrance, r.entrance_id, r.room, r.category, r.channel, \
+    c.name AS community_name, c.subdistrict_id, c.district_id, r.grid_id, g.name AS grid_name, \
+    r.building_id, b.number AS building, e.number AS entrance, r.entrance_id, r.room, r.category, r.channel, \
     r.urgency, r.status, r.reporter_name, r.reporter_phone, r.description, r.reported_ms, \
     r.respond_by_ms, r.resolve_by_ms, r.first_response_ms, r.resolved_ms, r.assignee_id, \
     u.display_name AS assignee_name, r.partner, r.outcome, r.service_minutes, r.satisfaction, \
-    r.next_follow_up_ms, r.close_reason, r.duplicate_of, r.last_seq \
+    r.next_follow_up_ms, r.close_reason, r.duplicate_of, r.photos, r.last_seq \
     FROM requests r \
     JOIN places c ON c.id = r.community_id \
     LEFT JOIN places g ON g.id = r.grid_id \
@@ -36,7 +36,9 @@ pub(crate) struct RequestRow {
     community_name: String,
     subdistrict_id: Option<i64>,
     district_id: Option<i64>,
+    grid_id: Option<i64>,
     grid_name: Option<String>,
+    building_id: Option<i64>,
     building: Option<String>,
     entrance: Option<String>,
     entrance_id: Option<i64>,
@@ -62,6 +64,7 @@ pub(crate) struct RequestRow {
     next_follow_up_ms: Option<i64>,
     close_reason: Option<String>,
     duplicate_of: Option<String>,
+    photos: String,
     last_seq: i64,
 }
 
@@ -86,7 +89,9 @@ impl TryFrom<RequestRow> for RequestRecord {
                 subdistrict_id: row.subdistrict_id.unwrap_or_default(),
                 district_id: row.district_id.unwrap_or_default(),
             },
+            grid_id: row.grid_id,
             grid: row.grid_name,
+            building_id: row.building_id,
             building: row.building,
             entrance: row.entrance,
             entrance_id: row.entrance_id,
@@ -116,6 +121,7 @@ impl TryFrom<RequestRow> for RequestRecord {
                 duplicate_of: row.duplicate_of,
             },
             assignee_name: row.assignee_name,
+            photos: split_skills(&row.photos),
             last_seq: row.last_seq,
         })
     }
@@ -158,6 +164,7 @@ impl TryFrom<UserRow> for UserRecord {
     }
 }
 
+/// Splits a comma-separated list (skills, photo ids), dropping blanks.
 pub(crate) fn split_skills(text: &str) -> Vec<String> {
     text.split(',')
         .map(str::trim)
