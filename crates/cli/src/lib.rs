@@ -132,7 +132,10 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         demo::seed(&store).await?;
         demo::print_accounts(&store, Some(address)).await?;
     }
-    let app = bangbang_web::app(bangbang_web::AppState::new(Arc::new(store)));
+    let app = bangbang_web::app(bangbang_web::AppState::new(
+        Arc::new(store),
+        settings.data_dir.clone(),
+    ));
     println!("bangbang is listening on http://{address}  (Ctrl-C to stop)");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

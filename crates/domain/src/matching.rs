@@ -90,7 +90,7 @@ pub fn suggest(need: &Need, candidates: &[Candidate], limit: usize) -> Vec<Sugge
         .iter()
         .filter_map(|c| {
             let mut reasons = Vec::new();
-            let mut score = if c.skills.iter().any(|s| *s == need.category) {
+            let mut score = if c.skills.contains(&need.category) {
                 reasons.push(Reason::Skill);
                 100
             } else if c.skills.iter().any(|s| s == "general") {
@@ -130,7 +130,7 @@ pub fn suggest(need: &Need, candidates: &[Candidate], limit: usize) -> Vec<Sugge
             })
         })
         .collect();
-    out.sort_by(|a, b| b.score.cmp(&a.score));
+    out.sort_by_key(|s| std::cmp::Reverse(s.score));
     out.truncate(limit);
     out
 }

@@ -153,8 +153,8 @@ impl RequestRecord {
     }
 
     /// Open work past its resolve-by deadline.
-    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        self.state.status.is_open() && self.resolve_by < now
+    pub fn is_overdue(&self, now: &DateTime<Utc>) -> bool {
+        self.state.status.is_open() && self.resolve_by < *now
     }
 }
 

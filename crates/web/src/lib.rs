@@ -4,22 +4,32 @@
 pub mod api;
 pub mod auth;
 mod error;
+pub mod pages;
 
 pub use error::AppError;
 
-use axum::{routing::get, Router};
+use axum::{middleware, routing::get, Router};
+use bangbang_media::photos::PhotoStore;
 use bangbang_store::Store;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What every handler can reach. Passed through axum's state, never a global.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// Where uploaded photos are kept (content-addressed files).
+    pub photos: Arc<PhotoStore>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { store }
+    /// Photos go under `data_dir/photos`.
+    pub fn new(store: Arc<dyn Store>, data_dir: impl Into<PathBuf>) -> AppState {
+        let photos = PhotoStore::new(data_dir.into().join("photos"));
+        AppState {
+            store,
+            photos: Arc::new(photos),
+        }
     }
 }
 
@@ -27,6 +37,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
+        .merge(pages::router().layer(middleware::from_fn(pages::browser_cookies)))
         .fallback(|| async { AppError::NotFound("no such page or endpoint".into()) })
         .with_state(state)
 }

@@ -33,7 +33,10 @@ impl TestApp {
         let f = story::fixture(&store).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = app(AppState::new(Arc::new(store.clone())));
+        let router = app(AppState::new(
+            Arc::new(store.clone()),
+            bangbang_store::testing::temp_dir(),
+        ));
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         TestApp {
             base,

@@ -72,7 +72,9 @@ pub(crate) async fn buildings(
     pool: &AnyPool,
     community_id: i64,
 ) -> StoreResult<Vec<BuildingRecord>> {
-    let rows: Vec<(String, i64, Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
+    /// (kind, id, number, grid, building) of a building or entrance.
+    type PlaceRow = (String, i64, Option<String>, Option<i64>, Option<i64>);
+    let rows: Vec<PlaceRow> = sqlx::query_as(
         "SELECT kind, id, number, grid_id, building_id FROM places \
          WHERE community_id = $1 AND kind IN ('building', 'entrance') ORDER BY id",
     )

@@ -44,7 +44,8 @@ async fn act(
     Ok(Json(RequestView::new(&record, &actor, now)))
 }
 
-async fn read_action(
+/// Reads an action's body into a domain [`Action`], with every bad field reported.
+pub(crate) async fn read_action(
     state: &AppState,
     kind: ActionKind,
     body: &Body,

@@ -10,6 +10,21 @@ use serde_json::{Map, Value};
 /// A JSON object body; an empty body reads as `{}`.
 pub struct Body(pub Map<String, Value>);
 
+impl Body {
+    /// A body made from a page's form fields: `pool=true` becomes a flag, the rest text.
+    pub fn from_fields<'a>(fields: impl Iterator<Item = (&'a str, &'a str)>) -> Body {
+        let mut map = Map::new();
+        for (k, v) in fields {
+            let value = match (k, v) {
+                ("pool", "true") => Value::Bool(true),
+                (_, v) => Value::String(v.to_string()),
+            };
+            map.insert(k.to_string(), value);
+        }
+        Body(map)
+    }
+}
+
 impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = AppError;
 

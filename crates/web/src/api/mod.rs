@@ -1,11 +1,11 @@
 //! The JSON API under `/api/v1` (DESIGN.md's core contract).
 
-mod actions;
-mod body;
+pub(crate) mod actions;
+pub(crate) mod body;
 mod meta;
 mod requests;
 mod stats;
-mod view;
+pub(crate) mod view;
 
 use crate::AppState;
 use axum::Router;

@@ -218,6 +218,7 @@ async fn list(
         category: blank(&q.category).map(String::from),
         channel,
         grid_id: None,
+        text: None,
         from_ms,
         to_ms,
         cursor,

@@ -75,7 +75,7 @@ impl RequestView {
             reported_at: local(r.reported_at),
             respond_by: local(r.respond_by),
             resolve_by: local(r.resolve_by),
-            overdue: r.is_overdue(now),
+            overdue: r.is_overdue(&now),
             assignee: match s.assignee_id {
                 Some(id) => json!({"id": id, "name": r.assignee_name}),
                 None => Value::Null,

@@ -1,0 +1,8 @@
+//! Media for bangbang's pages: photos, charts and QR codes. Pure functions over bytes and
+//! strings, plus a small content-addressed photo folder.
+
+#![warn(missing_docs)]
+
+pub mod charts;
+pub mod photos;
+pub mod qr;

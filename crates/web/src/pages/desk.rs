@@ -1,0 +1,371 @@
+//! The office's desk: the dispatch board and the request page with its timeline, the
+//! actions allowed now and suggested volunteers. Volunteers and grid workers see the same
+//! request page with what their role allows.
+
+use super::ctx::{Ctx, SignedIn};
+use super::form::{render, PageError, PageForm};
+use super::track::event_key;
+use crate::api::actions::read_action;
+use crate::api::body::Body;
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use bangbang_domain::{
+    access::{mask_phone, mask_room},
+    lifecycle::{ActionKind, Status},
+    matching::{suggest, Need, Suggestion},
+    Actor, Role,
+};
+use bangbang_store::{EventRecord, GridRecord, RequestFilter, RequestRecord};
+use chrono::Utc;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/desk/board", get(board))
+        .route("/requests/{id}", get(detail))
+        .route("/requests/{id}/{action}", post(act))
+}
+
+pub fn require(actor: &Actor, roles: &[Role]) -> Result<(), PageError> {
+    if roles.contains(&actor.role) {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "这个页面不对您的角色开放 / this page is not for your role",
+        ))
+    }
+}
+
+pub const OFFICE: &[Role] = &[Role::Staff, Role::Admin];
+pub const READERS: &[Role] = &[Role::Staff, Role::Admin, Role::Supervisor];
+
+/// The columns of the board, in the order work moves.
+const COLUMNS: [Status; 7] = [
+    Status::Submitted,
+    Status::Pooled,
+    Status::Dispatched,
+    Status::Accepted,
+    Status::InProgress,
+    Status::LongTerm,
+    Status::Resolved,
+];
+
+pub struct Column {
+    pub status: Status,
+    pub count: i64,
+    pub items: Vec<RequestRecord>,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    ctx: Ctx,
+    columns: Vec<Column>,
+    grids: Vec<GridRecord>,
+    grid: String,
+    category: String,
+    now: chrono::DateTime<Utc>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BoardQuery {
+    grid: Option<String>,
+    category: Option<String>,
+}
+
+async fn board(
+    State(state): State<AppState>,
+    SignedIn(ctx, actor): SignedIn,
+    Query(q): Query<BoardQuery>,
+) -> Result<Response, PageError> {
+    require(&actor, OFFICE)?;
+    let grid = q.grid.as_deref().and_then(|g| g.parse::<i64>().ok());
+    let category = q.category.clone().filter(|c| !c.is_empty());
+    let base = RequestFilter {
+        scope: actor.scope,
+        grid_id: grid,
+        category: category.clone(),
+        limit: 30,
+        ..Default::default()
+    };
+    let counts = state.store.status_counts(&base).await?;
+    let mut columns = Vec::new();
+    for status in COLUMNS {
+        let page = state
+            .store
+            .list_requests(&RequestFilter {
+                status: Some(status),
+                ..base.clone()
+            })
+            .await?;
+        let count = counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+        columns.push(Column {
+            status,
+            count,
+            items: page.items,
+        });
+    }
+    let grids = match actor.scope {
+        Some(scope) => state.store.grids(scope).await?,
+        None => Vec::new(),
+    };
+    Ok(render(&BoardPage {
+        ctx,
+        columns,
+        grids,
+        grid: grid.map(|g| g.to_string()).unwrap_or_default(),
+        category: category.unwrap_or_default(),
+        now: Utc::now(),
+    }))
+}
+
+/// A ledger event as the timeline shows it.
+pub struct Step {
+    pub event: EventRecord,
+    pub detail: String,
+}
+
+impl Step {
+    pub fn kind_key(&self) -> &'static str {
+        event_key(&self.event.kind)
+    }
+
+    pub fn short_hash(&self) -> &str {
+        &self.event.hash[..12]
+    }
+}
+
+fn describe(event: &EventRecord, masked: bool) -> String {
+    let d = &event.data;
+    let text = |k: &str| {
+        d.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    match event.kind.as_str() {
+        "created" => {
+            let phone = d
+                .pointer("/reporter/phone")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let phone = if masked {
+                mask_phone(phone)
+            } else {
+                phone.to_string()
+            };
+            let name = d
+                .pointer("/reporter/name")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            format!("{name} {phone} · {}", text("description"))
+        }
+        "dispatched" => {
+            let to = d
+                .pointer("/target/name")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            format!("→ {to}")
+        }
+        "declined" | "reopened" => text("reason"),
+        "resolved" => {
+            let minutes = d.get("minutes").and_then(|v| v.as_i64()).unwrap_or(0);
+            format!("{} · {:.1} h", text("outcome"), minutes as f64 / 60.0)
+        }
+        "followed_up" => format!(
+            "{} · {}",
+            text("note"),
+            text("next_at").get(..10).unwrap_or_default()
+        ),
+        "reviewed" => format!("{} {}", text("satisfaction"), text("note")),
+        "closed" => format!(
+            "{} {} {}",
+            text("reason"),
+            text("duplicate_of"),
+            text("note")
+        ),
+        "noted" => text("text"),
+        _ => String::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "request.html")]
+struct RequestPage {
+    ctx: Ctx,
+    r: RequestRecord,
+    phone: String,
+    room: String,
+    masked: bool,
+    overdue: bool,
+    steps: Vec<Step>,
+    actions: Actions,
+    suggestions: Vec<Suggestion>,
+    alert: Option<String>,
+}
+
+/// The actions the viewer may take now.
+pub struct Actions(pub Vec<ActionKind>);
+
+impl Actions {
+    pub fn can(&self, name: &str) -> bool {
+        self.0.iter().any(|a| a.as_str() == name)
+    }
+
+    pub fn none(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+async fn visible(state: &AppState, actor: &Actor, id: i64) -> Result<RequestRecord, PageError> {
+    let not_found = || {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            format!("没有这件诉求 / request {id} not found"),
+        )
+    };
+    let r = state.store.request(id).await.map_err(|_| not_found())?;
+    actor.can_see(&r.facts()).map_err(|_| not_found())?;
+    Ok(r)
+}
+
+async fn request_page(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    r: RequestRecord,
+    alert: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let facts = r.facts();
+    let masked = !actor.sees_personal_data(&facts);
+    let events = state.store.events(r.id).await?;
+    if !masked {
+        state
+            .store
+            .log_personal_data_read(actor.user_id, r.id)
+            .await?;
+    }
+    let actions = actor.available_actions(&facts);
+    let suggestions = if actions.contains(&ActionKind::Dispatch) && actor.is_office() {
+        let candidates = state.store.volunteer_candidates(r.community.id).await?;
+        let need = Need {
+            category: r.category.clone(),
+            entrance_id: r.entrance_id,
+            building_id: r.building_id,
+            grid_id: r.grid_id,
+        };
+        suggest(&need, &candidates, 6)
+    } else {
+        Vec::new()
+    };
+    let page = RequestPage {
+        phone: if masked {
+            mask_phone(&r.reporter_phone)
+        } else {
+            r.reporter_phone.clone()
+        },
+        room: r
+            .room
+            .as_deref()
+            .map(|room| {
+                if masked {
+                    mask_room(room)
+                } else {
+                    room.to_string()
+                }
+            })
+            .unwrap_or_default(),
+        masked,
+        overdue: r.is_overdue(&Utc::now()),
+        steps: events
+            .iter()
+            .map(|e| Step {
+                detail: describe(e, masked),
+                event: e.clone(),
+            })
+            .collect(),
+        actions: Actions(actions),
+        suggestions,
+        alert: alert.as_ref().map(|(_, m)| m.clone()),
+        ctx,
+        r,
+    };
+    let status = alert.map(|(s, _)| s).unwrap_or(StatusCode::OK);
+    Ok((status, render(&page)).into_response())
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    SignedIn(ctx, actor): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let r = visible(&state, &actor, id).await?;
+    request_page(&state, ctx, &actor, r, None).await
+}
+
+/// One lifecycle step from a page. Errors come back on the request page (or as an error
+/// page when the request is not to be seen at all); success goes to `back` or the request.
+async fn act(
+    State(state): State<AppState>,
+    SignedIn(ctx, actor): SignedIn,
+    Path((id, name)): Path<(i64, String)>,
+    form: PageForm,
+) -> Result<Response, PageError> {
+    let kind = ActionKind::parse(&name)
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, format!("no action {name:?}")))?;
+    let r =
+        state.store.request(id).await.map_err(|_| {
+            PageError::new(StatusCode::NOT_FOUND, format!("request {id} not found"))
+        })?;
+    if !actor.covers(&r.facts().path) {
+        return Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            format!("request {id} not found"),
+        ));
+    }
+    let body = Body::from_fields(form.fields().filter(|(k, _)| *k != "back"));
+    let outcome = match read_action(&state, kind, &body, Utc::now()).await {
+        Ok(action) => state
+            .store
+            .apply(&actor, id, action, Utc::now())
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(_) => {
+            let back = form
+                .get("back")
+                .filter(|b| b.starts_with('/') && !b.starts_with("//"));
+            Ok(Redirect::to(back.unwrap_or(&format!("/requests/{id}"))).into_response())
+        }
+        Err(AppError::NotFound(m)) => Err(PageError::new(StatusCode::NOT_FOUND, m)),
+        Err(e) => {
+            let status = e.status();
+            let message = match &e {
+                AppError::Invalid(fields) => fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                other => other.to_string(),
+            };
+            let r = state.store.request(id).await?;
+            if actor.can_see(&r.facts()).is_err() {
+                return Err(PageError::new(status, message));
+            }
+            request_page(&state, ctx, &actor, r, Some((status, message))).await
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The web desk: pages for residents, staff, grid workers, volunteers and supervisors,
+//! Chinese first with an English switch. Plain forms (every one CSRF-checked), a few lines
+//! of JavaScript for conveniences, no build step.
+
+mod ctx;
+mod dashboard;
+mod desk;
+mod form;
+pub mod i18n;
+mod intake;
+mod ledger;
+mod photos;
+mod session;
+mod state;
+mod track;
+mod volunteer;
+
+use crate::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use bangbang_media::photos::MAX_UPLOAD_BYTES;
+
+pub use ctx::browser_cookies;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(intake::router())
+        .merge(track::router())
+        .merge(desk::router())
+        .merge(volunteer::router())
+        .merge(ledger::router())
+        .merge(dashboard::router())
+        .merge(photos::router())
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        // Room for one photo plus the form around it.
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 256 * 1024))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../static/app.js"),
+    )
+}

@@ -1,0 +1,139 @@
+//! The volunteer's phone pages: my tasks, and the open pool (抢单). Phone numbers and rooms
+//! stay masked until the volunteer has accepted the request.
+
+use super::ctx::{Ctx, SignedIn};
+use super::desk::require;
+use super::form::{render, PageError};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use bangbang_domain::{
+    access::{mask_phone, mask_room},
+    lifecycle::{ActionKind, Status},
+    Actor, Role,
+};
+use bangbang_store::{RequestFilter, RequestRecord};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v/tasks", get(tasks))
+        .route("/v/pool", get(pool))
+}
+
+/// A request on a volunteer's list, with what they may see and do.
+pub struct Job {
+    pub r: RequestRecord,
+    pub phone: String,
+    pub room: String,
+    pub masked: bool,
+    pub fits: bool,
+    pub actions: Vec<ActionKind>,
+}
+
+impl Job {
+    fn new(r: RequestRecord, actor: &Actor) -> Job {
+        let facts = r.facts();
+        let masked = !actor.sees_personal_data(&facts);
+        Job {
+            phone: if masked {
+                mask_phone(&r.reporter_phone)
+            } else {
+                r.reporter_phone.clone()
+            },
+            room: r
+                .room
+                .as_deref()
+                .map(|room| {
+                    if masked {
+                        mask_room(room)
+                    } else {
+                        room.to_string()
+                    }
+                })
+                .unwrap_or_default(),
+            masked,
+            fits: actor.has_skill_for(&r.category),
+            actions: actor.available_actions(&facts),
+            r,
+        }
+    }
+
+    pub fn can(&self, name: &str) -> bool {
+        self.actions.iter().any(|a| a.as_str() == name)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "volunteer.html")]
+struct VolunteerPage {
+    ctx: Ctx,
+    pool: bool,
+    jobs: Vec<Job>,
+    hours: String,
+    back: &'static str,
+}
+
+async fn jobs(
+    state: &AppState,
+    actor: &Actor,
+    status: Option<Status>,
+) -> Result<Vec<Job>, PageError> {
+    let filter = RequestFilter {
+        scope: actor.scope,
+        volunteer_id: Some(actor.user_id),
+        status,
+        limit: 100,
+        ..Default::default()
+    };
+    let page = state.store.list_requests(&filter).await?;
+    Ok(page.items.into_iter().map(|r| Job::new(r, actor)).collect())
+}
+
+async fn tasks(
+    State(state): State<AppState>,
+    SignedIn(ctx, actor): SignedIn,
+) -> Result<Response, PageError> {
+    require(&actor, &[Role::Volunteer])?;
+    let mine: Vec<Job> = jobs(&state, &actor, None)
+        .await?
+        .into_iter()
+        .filter(|j| j.r.state.assignee_id == Some(actor.user_id))
+        .collect();
+    let minutes: i64 = mine
+        .iter()
+        .filter(|j| j.r.status().is_resolved())
+        .filter_map(|j| j.r.state.service_minutes)
+        .sum();
+    // Work in hand first, then what is done.
+    let (mut open, done): (Vec<Job>, Vec<Job>) =
+        mine.into_iter().partition(|j| j.r.status().is_open());
+    open.extend(done);
+    let hours = format!("{:.1}", minutes as f64 / 60.0);
+    Ok(render(&VolunteerPage {
+        ctx,
+        pool: false,
+        jobs: open,
+        hours,
+        back: "/v/tasks",
+    }))
+}
+
+async fn pool(
+    State(state): State<AppState>,
+    SignedIn(ctx, actor): SignedIn,
+) -> Result<Response, PageError> {
+    require(&actor, &[Role::Volunteer])?;
+    let mut list = jobs(&state, &actor, Some(Status::Pooled)).await?;
+    // What fits their skills first.
+    list.sort_by_key(|j| !j.fits);
+    Ok(render(&VolunteerPage {
+        ctx,
+        pool: true,
+        jobs: list,
+        hours: String::new(),
+        back: "/v/pool",
+    }))
+}
