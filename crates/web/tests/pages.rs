@@ -1,0 +1,296 @@
+//! The pages over HTTP: every form's validation errors, CSRF, sign-in and role checks.
+//! The browser story is in e2e/; these run fast and on both databases.
+
+use bangbang_store::{story, SqlStore, Store};
+use bangbang_web::auth::hash_password;
+use bangbang_web::{app, AppState};
+use reqwest::{Client, StatusCode};
+use std::sync::Arc;
+
+struct Site {
+    base: String,
+    store: SqlStore,
+}
+
+impl Site {
+    async fn start(store: SqlStore) -> Site {
+        story::fixture(&store).await;
+        // The fixture's users have no real password; give the ones we sign in as one.
+        for name in ["staff1", "vol1", "sup1"] {
+            let user = store.user_by_name(name).await.unwrap();
+            let hash = hash_password("password-8850").unwrap();
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(user.id)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = app(AppState::new(Arc::new(store.clone()), bangbang_store::testing::temp_dir()));
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Site { base, store }
+    }
+
+    fn browser() -> Client {
+        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// Loads a page and returns its CSRF token (from the hidden field).
+    async fn csrf(&self, client: &Client, path: &str) -> String {
+        let html = client.get(format!("{}{path}", self.base)).send().await.unwrap().text().await.unwrap();
+        let start = html.find("name=\"_csrf\" value=\"").expect("a form with a CSRF field") + 20;
+        html[start..start + 67].to_string()
+    }
+
+    async fn post(&self, client: &Client, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let res = client.post(format!("{}{path}", self.base)).form(form).send().await.unwrap();
+        (res.status(), res.text().await.unwrap())
+    }
+
+    async fn signed_in(&self, username: &str) -> Client {
+        let client = Site::browser();
+        let csrf = self.csrf(&client, "/login").await;
+        let (status, _) = self
+            .post(&client, "/login", &[("_csrf", &csrf), ("username", username), ("password", "password-8850")])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "sign-in as {username}");
+        client
+    }
+
+    async fn count(&self) -> u64 {
+        self.store.verify_ledger().await.unwrap().events_checked
+    }
+}
+
+macro_rules! on_both {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::$test(super::Site::start(bangbang_store::testing::sqlite().await).await).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                if let Some(store) = bangbang_store::testing::postgres().await {
+                    super::$test(super::Site::start(store).await).await;
+                }
+            })*
+        }
+    };
+}
+
+on_both!(
+    sign_in_errors_and_redirects,
+    resident_form_errors_keep_what_was_typed,
+    staff_and_patrol_form_errors,
+    action_form_errors_change_nothing,
+    forms_without_csrf_are_refused,
+    roles_are_kept_to_their_pages,
+    resident_rating_needs_the_phone_digits,
+);
+
+fn good_ask<'a>(csrf: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("_csrf", csrf),
+        ("category", "sewer_overflow"),
+        ("reporter.name", "张大爷"),
+        ("reporter.phone", "13812345678"),
+        ("address.building", "3"),
+        ("address.entrance", "2"),
+        ("address.room", "301"),
+        ("description", "楼道下水往外冒"),
+    ]
+}
+
+fn with<'a>(mut form: Vec<(&'a str, &'a str)>, key: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+    form.retain(|(k, _)| *k != key);
+    form.push((key, value));
+    form
+}
+
+async fn sign_in_errors_and_redirects(site: Site) {
+    let client = Site::browser();
+    let res = client.get(format!("{}/desk/board", site.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login?next=/desk/board");
+    let csrf = site.csrf(&client, "/login").await;
+    let (status, html) = site
+        .post(&client, "/login", &[("_csrf", &csrf), ("username", "staff1"), ("password", "wrong")])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("用户名或密码不对"), "{html}");
+    assert!(html.contains("value=\"staff1\""), "the name is kept");
+    let res = client
+        .post(format!("{}/login", site.base))
+        .form(&[("_csrf", csrf.as_str()), ("username", "staff1"), ("password", "password-8850"), ("next", "//evil.example/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/desk/board", "no open redirect");
+    let cookie = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
+    assert!(cookie.contains("bb_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+}
+
+async fn resident_form_errors_keep_what_was_typed(site: Site) {
+    let client = Site::browser();
+    let csrf = site.csrf(&client, "/c/liuxiali/ask").await;
+    let before = site.count().await;
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (with(good_ask(&csrf), "reporter.phone", "12345"), "not a phone number"),
+        (with(good_ask(&csrf), "reporter.name", ""), "is required"),
+        (with(good_ask(&csrf), "description", ""), "is required"),
+        (with(good_ask(&csrf), "category", "ufo"), "unknown category"),
+        (with(good_ask(&csrf), "address.building", "99"), "no building 99"),
+        (with(good_ask(&csrf), "address.entrance", "7"), "no entrance 7"),
+    ];
+    for (form, message) in cases {
+        let (status, html) = site.post(&client, "/c/liuxiali/ask", &form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        assert!(html.contains(message), "expected {message:?} in the page");
+        assert!(html.contains("请检查标红的内容"), "the form says something is wrong");
+        assert!(html.contains("楼道下水往外冒") || message == "is required", "typed text is kept");
+    }
+    // A photo that is not an image is refused by its content, whatever its name.
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.clone())
+        .text("category", "sewer_overflow")
+        .text("reporter.name", "张大爷")
+        .text("reporter.phone", "13812345678")
+        .text("description", "下水冒水")
+        .part("photo", reqwest::multipart::Part::bytes(b"this is not a picture".to_vec()).file_name("photo.jpg").mime_str("image/jpeg").unwrap());
+    let res = client.post(format!("{}/c/liuxiali/ask", site.base)).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"photo-error\""), "the photo field has an error");
+    assert_eq!(site.count().await, before, "nothing was stored");
+    // Unknown community.
+    let res = client.get(format!("{}/c/atlantis/ask", site.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // And a good one goes through to its tracking page.
+    let (status, _) = site.post(&client, "/c/liuxiali/ask", &good_ask(&csrf)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(site.count().await, before + 1);
+}
+
+async fn staff_and_patrol_form_errors(site: Site) {
+    let staff = site.signed_in("staff1").await;
+    let csrf = site.csrf(&staff, "/desk/intake").await;
+    let before = site.count().await;
+    let form = with(with(good_ask(&csrf), "channel", "fax"), "reported_at", "2099-01-01T10:00");
+    let (status, html) = site.post(&staff, "/desk/intake", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("unknown channel"), "channel error shown");
+    assert!(html.contains("is in the future"), "date error shown");
+    let form = with(good_ask(&csrf), "urgency", "asap");
+    let (status, html) = site.post(&staff, "/desk/intake", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("unknown urgency"));
+    assert_eq!(site.count().await, before);
+    let (status, _) = site.post(&staff, "/desk/intake", &with(good_ask(&csrf), "channel", "visit")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Duplicate hints: the same entrance and category.
+    let res = staff
+        .get(format!("{}/desk/duplicates?building=3&entrance=2&category=sewer_overflow", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("LXL-"), "the request just filed is offered as a possible duplicate");
+    // Staff may use the patrol form too; its errors are per field.
+    let (status, html) = site.post(&staff, "/g/patrol", &[("_csrf", &csrf), ("category", "wall_hazard"), ("description", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"description-error\""));
+}
+
+async fn action_form_errors_change_nothing(site: Site) {
+    let staff = site.signed_in("staff1").await;
+    let csrf = site.csrf(&staff, "/desk/intake").await;
+    let (status, _) = site.post(&staff, "/desk/intake", &good_ask(&csrf)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id = site.store.request_by_code(&format!("LXL-{}-001", chrono::Utc::now().with_timezone(&bangbang_domain::time::shanghai()).format("%Y%m%d"))).await.unwrap().id;
+    let before = site.count().await;
+    for (action, form, message) in [
+        ("dispatch", vec![("volunteer", "nobody")], "no active volunteer"),
+        ("decline", vec![("reason", "忙")], "cannot decline a request that is submitted"),
+        ("resolve", vec![("outcome", "")], "outcome: is required"),
+        ("resolve", vec![("outcome", "好了"), ("hours", "-1")], "hours: must be between 0 and 100"),
+        ("follow-up", vec![("note", "等"), ("next_at", "someday")], "next_at"),
+        ("close", vec![("reason", "duplicate")], "duplicate_of"),
+        ("notes", vec![("text", "")], "text: is required"),
+        ("review", vec![("satisfaction", "satisfied")], "cannot review a request that is submitted"),
+    ] {
+        let mut fields = vec![("_csrf", csrf.as_str())];
+        fields.extend(form);
+        let (status, html) = site.post(&staff, &format!("/requests/{id}/{action}"), &fields).await;
+        assert!(status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CONFLICT, "{action}: {status}");
+        assert!(html.contains(message), "{action}: expected {message:?}");
+        assert!(html.contains("role=\"alert\""), "{action}: the error is announced");
+    }
+    assert_eq!(site.count().await, before, "no event was written");
+    let (status, _) = site.post(&staff, &format!("/requests/{id}/dispatch"), &[("_csrf", &csrf), ("pool", "true")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(site.count().await, before + 1);
+}
+
+async fn forms_without_csrf_are_refused(site: Site) {
+    let staff = site.signed_in("staff1").await;
+    let before = site.count().await;
+    let mut form = good_ask("");
+    form.retain(|(k, _)| *k != "_csrf");
+    let (status, html) = site.post(&staff, "/desk/intake", &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("出错了"));
+    let forged = "bb_0000000000000000000000000000000000000000000000000000000000000000";
+    let (status, _) = site.post(&staff, "/desk/intake", &with(good_ask(forged), "_csrf", forged)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A fresh visitor with no cookie at all cannot post either.
+    let (status, _) = site.post(&Site::browser(), "/c/liuxiali/ask", &good_ask(forged)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(site.count().await, before);
+}
+
+async fn roles_are_kept_to_their_pages(site: Site) {
+    let volunteer = site.signed_in("vol1").await;
+    for page in ["/desk/board", "/desk/intake", "/desk/ledger", "/dashboard", "/g/patrol"] {
+        let res = volunteer.get(format!("{}{page}", site.base)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{page}");
+    }
+    let res = volunteer.get(format!("{}/v/pool", site.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let supervisor = site.signed_in("sup1").await;
+    let res = supervisor.get(format!("{}/dashboard", site.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = supervisor.get(format!("{}/desk/board", site.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+async fn resident_rating_needs_the_phone_digits(site: Site) {
+    let client = Site::browser();
+    let csrf = site.csrf(&client, "/c/liuxiali/ask").await;
+    let res = client.post(format!("{}/c/liuxiali/ask", site.base)).form(&good_ask(&csrf)).send().await.unwrap();
+    let tracking = res.headers()["location"].to_str().unwrap().to_string();
+    let code = tracking.trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
+    let html = client.get(format!("{}{tracking}", site.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&code) && html.contains("待派单"));
+    assert!(!html.contains("13812345678") && !html.contains("301"), "no personal data on the public page");
+    let staff = site.signed_in("staff1").await;
+    let staff_csrf = site.csrf(&staff, "/desk/board").await;
+    let id = site.store.request_by_code(&code).await.unwrap().id;
+    let (status, _) = site.post(&staff, &format!("/requests/{id}/resolve"), &[("_csrf", &staff_csrf), ("outcome", "疏通完毕")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let rate = format!("/track/{code}/rate");
+    let (status, html) = site.post(&client, &rate, &[("_csrf", &csrf), ("satisfaction", "satisfied"), ("pin", "0000")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("电话后四位不对"));
+    let (status, _) = site.post(&client, &rate, &[("_csrf", &csrf), ("satisfaction", "satisfied"), ("pin", "5678")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Once only.
+    let (status, html) = site.post(&client, &rate, &[("_csrf", &csrf), ("satisfaction", "unsatisfied"), ("pin", "5678")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    let r = site.store.request_by_code(&code).await.unwrap();
+    assert_eq!(r.state.satisfaction.as_deref(), Some("satisfied"));
+}
