@@ -149,7 +149,13 @@ async fn submit(
     let draft = input.parse(Utc::now()).map_err(|e| errors.merge(e)).ok();
     let photo = match form.file("photo") {
         None => None,
-        Some(bytes) => match photos::process(bytes) {
+        // Decoding and re-encoding is heavy: keep it off the async workers.
+        Some(bytes) => match {
+            let bytes = bytes.to_vec();
+            tokio::task::spawn_blocking(move || photos::process(&bytes))
+                .await
+                .map_err(|e| AppError::Internal(format!("photo task: {e}")))?
+        } {
             Ok(photo) => Some(photo),
             Err(e) => {
                 let message = if english {
