@@ -12,6 +12,7 @@ pub mod request;
 pub mod stats;
 pub mod time;
 pub mod validation;
+pub mod volunteer;
 
 pub use access::{AccessError, Actor, Role};
 pub use lifecycle::{Action, ActionKind, DispatchTarget, LifecycleError, Status};

@@ -102,4 +102,36 @@ pub trait Store: Send + Sync + 'static {
     async fn volunteer_candidates(&self, community_id: i64)
         -> StoreResult<Vec<VolunteerCandidate>>;
     async fn status_counts(&self, filter: &RequestFilter) -> StoreResult<Vec<(Status, i64)>>;
+
+    // Volunteers' hours, imports and the report.
+    /// Staff record hours given to a group activity; an event of its own. Returns its seq.
+    async fn record_activity_hours(
+        &self,
+        actor: &Actor,
+        volunteer_id: i64,
+        minutes: i64,
+        activity: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    async fn hours_ledger(
+        &self,
+        volunteer_id: i64,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Vec<HoursEntry>>;
+    async fn volunteer_totals(
+        &self,
+        scope: Option<i64>,
+        community_id: Option<i64>,
+        from_ms: i64,
+        to_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<VolunteerTotal>>;
+    /// All or nothing: every item is checked first; rows already imported are skipped.
+    async fn import_requests(
+        &self,
+        actor: &Actor,
+        items: Vec<ImportItem>,
+    ) -> StoreResult<ImportOutcome>;
+    async fn report_extras(&self, scope: &StatsScope) -> StoreResult<ReportExtras>;
 }

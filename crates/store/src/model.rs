@@ -280,3 +280,59 @@ pub struct BuildingRecord {
     pub grid_id: Option<i64>,
     pub entrances: Vec<String>,
 }
+
+/// One line of a volunteer's service-hours ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HoursEntry {
+    pub at: DateTime<Utc>,
+    /// `job`, `activity` or `reversal` (a resolved job reopened).
+    pub source: String,
+    pub request_code: Option<String>,
+    pub activity: Option<String>,
+    pub minutes: i64,
+}
+
+/// A volunteer's hours and jobs over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VolunteerTotal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub jobs: i64,
+    pub minutes: i64,
+}
+
+impl VolunteerTotal {
+    pub fn hours(&self) -> f64 {
+        (self.minutes as f64 / 6.0).round() / 10.0
+    }
+
+    pub fn stars(&self) -> u8 {
+        bangbang_domain::volunteer::stars(self.minutes)
+    }
+}
+
+/// A request to import with the history it already had.
+#[derive(Debug, Clone)]
+pub struct ImportItem {
+    pub draft: bangbang_domain::request::RequestDraft,
+    /// Stable key of the source row: importing the same row again adds nothing.
+    pub external_key: String,
+    /// Steps after creation, oldest first.
+    pub steps: Vec<(DateTime<Utc>, bangbang_domain::lifecycle::Action)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub created: usize,
+    pub already_there: usize,
+}
+
+/// Figures the mid-term report adds to the stats.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReportExtras {
+    /// (grid, received, resolved)
+    pub by_grid: Vec<(String, i64, i64)>,
+    /// (month `2024-07`, received, resolved), in order.
+    pub monthly: Vec<(String, i64, i64)>,
+}

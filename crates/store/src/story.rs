@@ -548,3 +548,218 @@ pub async fn run_story(store: &dyn Store) {
     assert_eq!(report.fault, None);
     assert_eq!(report.events_checked, 11);
 }
+
+/// Hours, imports and the report's extra figures, on one store.
+pub async fn run_hours_and_import(store: &dyn Store) {
+    let f = fixture(store).await;
+    let req = store
+        .create_request(
+            &f.staff,
+            draft("liuxiali", "sewer_overflow", "2024-07-03 09:30"),
+            None,
+            at("2024-07-03 09:35"),
+        )
+        .await
+        .unwrap();
+    let target = DispatchTarget::Volunteer {
+        id: f.volunteer.user_id,
+        name: f.volunteer.display_name.clone(),
+    };
+    store
+        .apply(
+            &f.staff,
+            req.id,
+            Action::Dispatch { target },
+            at("2024-07-03 10:00"),
+        )
+        .await
+        .unwrap();
+    store
+        .apply(&f.volunteer, req.id, Action::Accept, at("2024-07-03 10:10"))
+        .await
+        .unwrap();
+    let resolve = Action::Resolve {
+        outcome: "疏通".into(),
+        minutes: 90,
+    };
+    store
+        .apply(&f.volunteer, req.id, resolve, at("2024-07-03 12:00"))
+        .await
+        .unwrap();
+    let (all_from, all_to) = (0, i64::MAX);
+    let totals = store
+        .volunteer_totals(f.staff.scope, None, all_from, all_to, 10)
+        .await
+        .unwrap();
+    assert_eq!(totals.len(), 1);
+    assert_eq!(
+        (totals[0].user_id, totals[0].jobs, totals[0].minutes),
+        (f.volunteer.user_id, 1, 90)
+    );
+    // Reopening takes the hours back, in the ledger as a reversal.
+    store
+        .apply(
+            &f.staff,
+            req.id,
+            Action::Reopen {
+                reason: "又堵了".into(),
+            },
+            at("2024-07-05 09:00"),
+        )
+        .await
+        .unwrap();
+    let ledger = store
+        .hours_ledger(f.volunteer.user_id, all_from, all_to)
+        .await
+        .unwrap();
+    let minutes: Vec<i64> = ledger.iter().map(|e| e.minutes).collect();
+    assert_eq!(minutes, [90, -90]);
+    assert_eq!(ledger[0].request_code.as_deref(), Some(req.code.as_str()));
+    assert!(store
+        .volunteer_totals(f.staff.scope, None, all_from, all_to, 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Hours for a group activity, recorded by staff, are an event of their own.
+    let seq = store
+        .record_activity_hours(
+            &f.staff,
+            f.volunteer2.user_id,
+            120,
+            "社区清洁日",
+            at("2024-07-06 10:00"),
+        )
+        .await
+        .unwrap();
+    assert!(seq > 0);
+    assert!(matches!(
+        store
+            .record_activity_hours(&f.volunteer, f.volunteer2.user_id, 60, "x", Utc::now())
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        store
+            .record_activity_hours(&f.other_staff, f.volunteer2.user_id, 60, "x", Utc::now())
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let totals = store
+        .volunteer_totals(None, Some(f.community.id), all_from, all_to, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            totals[0].display_name.as_str(),
+            totals[0].minutes,
+            totals[0].jobs
+        ),
+        ("VOL2", 120, 0)
+    );
+    assert_eq!(
+        store.verify_ledger().await.unwrap().fault,
+        None,
+        "events without a request chain too"
+    );
+
+    // Import: real histories, all or nothing, and a second run adds nothing.
+    let item = |key: &str, category: &str, day: &str, resolved: bool| ImportItem {
+        draft: RequestDraft {
+            channel: bangbang_domain::Channel::Import,
+            ..draft("liuxiali", category, day)
+        },
+        external_key: key.into(),
+        steps: if resolved {
+            vec![(
+                at(day) + Duration::hours(5),
+                Action::Resolve {
+                    outcome: "已修好".into(),
+                    minutes: 0,
+                },
+            )]
+        } else {
+            Vec::new()
+        },
+    };
+    let items = vec![
+        item("k1", "stairwell_light", "2024-08-01 09:00", true),
+        item("k2", "wall_hazard", "2024-08-02 09:00", false),
+    ];
+    let outcome = store
+        .import_requests(&f.staff, items.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        ImportOutcome {
+            created: 2,
+            already_there: 0
+        }
+    );
+    assert_eq!(
+        store
+            .import_requests(&f.staff, items.clone())
+            .await
+            .unwrap(),
+        ImportOutcome {
+            created: 0,
+            already_there: 2
+        }
+    );
+    let mut bad = items.clone();
+    bad.push(item("k3", "other", "2024-08-03 09:00", false));
+    bad[2].draft.building = Some("99".into());
+    bad.push(item("k4", "other", "2024-08-04 09:00", false));
+    let before = store.verify_ledger().await.unwrap().events_checked;
+    match store.import_requests(&f.staff, bad).await {
+        Err(StoreError::Invalid(errors)) => {
+            assert!(errors.get("item 3: address.building").is_some(), "{errors}")
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert_eq!(
+        store.verify_ledger().await.unwrap().events_checked,
+        before,
+        "nothing of a bad file is stored"
+    );
+    assert!(matches!(
+        store.import_requests(&f.volunteer, items).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let august = RequestFilter {
+        from_ms: Some(at("2024-08-01").timestamp_millis()),
+        limit: 10,
+        ..Default::default()
+    };
+    let imported = store.list_requests(&august).await.unwrap().items;
+    assert_eq!(imported.len(), 2);
+    let light = imported
+        .iter()
+        .find(|r| r.category == "stairwell_light")
+        .unwrap();
+    assert_eq!(light.status(), Status::Resolved);
+    let kinds: Vec<String> = store
+        .events(light.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["created", "resolved"]);
+
+    // The report's extra figures.
+    let scope = StatsScope {
+        scope: f.staff.scope,
+        community_id: None,
+        from_ms: None,
+        to_ms: None,
+        now_ms: Utc::now().timestamp_millis(),
+    };
+    let extras = store.report_extras(&scope).await.unwrap();
+    assert_eq!(
+        extras.monthly,
+        vec![("2024-07".to_string(), 1, 0), ("2024-08".to_string(), 2, 1)]
+    );
+    assert_eq!(extras.by_grid, vec![("第一网格".to_string(), 3, 1)]);
+}

@@ -33,6 +33,11 @@ on_both!(story_test, story);
 on_both!(concurrent_claims, concurrent_claims_test);
 on_both!(tampering, tampering_test);
 on_both!(append_only, append_only_test);
+on_both!(hours_and_import, hours_and_import_test);
+
+async fn hours_and_import_test(store: SqlStore) {
+    story::run_hours_and_import(&store).await;
+}
 
 async fn story(store: SqlStore) {
     story::run_story(&store).await;

@@ -29,7 +29,8 @@ pub(crate) async fn lock_head(conn: &mut AnyConnection) -> StoreResult<Head> {
 }
 
 pub(crate) struct NewEvent<'a> {
-    pub request_id: i64,
+    /// `None` for events that belong to no request (hours for a group activity).
+    pub request_id: Option<i64>,
     pub actor: &'a str,
     pub actor_id: Option<i64>,
     pub at_ms: i64,
@@ -45,7 +46,7 @@ pub(crate) async fn append(
 ) -> StoreResult<i64> {
     let body = EventBody {
         seq: head.seq,
-        request_id: event.request_id,
+        request_id: event.request_id.unwrap_or(0),
         actor: event.actor,
         actor_id: event.actor_id,
         at_ms: event.at_ms,
@@ -78,7 +79,7 @@ pub(crate) async fn append(
 #[derive(sqlx::FromRow)]
 struct EventRow {
     seq: i64,
-    request_id: i64,
+    request_id: Option<i64>,
     actor: String,
     actor_id: Option<i64>,
     at_ms: i64,
@@ -101,7 +102,7 @@ pub(crate) async fn events_of(pool: &AnyPool, request_id: i64) -> StoreResult<Ve
         .into_iter()
         .map(|row| EventRecord {
             seq: row.seq,
-            request_id: row.request_id,
+            request_id: row.request_id.unwrap_or(0),
             actor: row.actor,
             actor_id: row.actor_id,
             at: from_ms(row.at_ms),
@@ -121,7 +122,7 @@ pub(crate) async fn verify(pool: &AnyPool) -> StoreResult<LedgerReport> {
     while let Some(row) = rows.try_next().await? {
         let event = StoredEvent {
             seq: row.seq,
-            request_id: row.request_id,
+            request_id: row.request_id.unwrap_or(0),
             actor: row.actor,
             actor_id: row.actor_id,
             at_ms: row.at_ms,

@@ -3,8 +3,11 @@
 
 mod args;
 mod desk;
+mod hours;
+mod import;
 mod ledger;
 mod places;
+mod report;
 mod requests;
 mod rows;
 mod stats;
@@ -267,5 +270,48 @@ impl Store for SqlStore {
 
     async fn status_counts(&self, filter: &RequestFilter) -> StoreResult<Vec<(Status, i64)>> {
         desk::status_counts(&self.pool, filter).await
+    }
+
+    async fn record_activity_hours(
+        &self,
+        actor: &Actor,
+        volunteer_id: i64,
+        minutes: i64,
+        activity: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        hours::record_activity(&self.pool, actor, volunteer_id, minutes, activity, at).await
+    }
+
+    async fn hours_ledger(
+        &self,
+        volunteer_id: i64,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Vec<HoursEntry>> {
+        hours::ledger_of(&self.pool, volunteer_id, from_ms, to_ms).await
+    }
+
+    async fn volunteer_totals(
+        &self,
+        scope: Option<i64>,
+        community_id: Option<i64>,
+        from_ms: i64,
+        to_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<VolunteerTotal>> {
+        hours::totals(&self.pool, scope, community_id, from_ms, to_ms, limit).await
+    }
+
+    async fn import_requests(
+        &self,
+        actor: &Actor,
+        items: Vec<ImportItem>,
+    ) -> StoreResult<ImportOutcome> {
+        import::import(&self.pool, actor, items).await
+    }
+
+    async fn report_extras(&self, scope: &StatsScope) -> StoreResult<ReportExtras> {
+        report::extras(&self.pool, scope).await
     }
 }

@@ -4,7 +4,7 @@ use super::args::SqlBuilder;
 use super::ledger::{self, NewEvent};
 use super::places;
 use super::rows::{RequestRow, REQUEST_SELECT};
-use crate::model::{Cursor, Page, RequestFilter, RequestRecord};
+use crate::model::{Community, Cursor, Page, RequestFilter, RequestRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     access::{AccessError, Actor},
@@ -19,15 +19,21 @@ use serde_json::json;
 use sqlx::{AnyConnection, AnyPool};
 use tracing::instrument;
 
-#[instrument(skip_all, fields(community = %draft.community, category = %draft.category))]
-pub(crate) async fn create(
+/// A draft whose references have been checked: ready to insert.
+pub(crate) struct Prepared {
+    draft: RequestDraft,
+    community: Community,
+    address: places::ResolvedAddress,
+    deadlines: Deadlines,
+}
+
+/// Checks every reference of a draft (community, scope, category, address) and works out
+/// its deadlines, reporting all problems at once. Reads only.
+pub(crate) async fn prepare(
     pool: &AnyPool,
     actor: &Actor,
     draft: RequestDraft,
-    external_key: Option<String>,
-    recorded_at: DateTime<Utc>,
-) -> StoreResult<RequestRecord> {
-    // Check every reference first, outside the write lock, and report all at once.
+) -> StoreResult<Prepared> {
     let mut errors = FieldErrors::new();
     let community = match places::community(pool, &draft.community).await {
         Ok(c) => Some(c),
@@ -84,16 +90,36 @@ pub(crate) async fn create(
             None => draft.urgency.default_limits(),
         };
     let deadlines = Deadlines::from_limits(draft.reported_at, limits);
+    Ok(Prepared {
+        draft,
+        community,
+        address,
+        deadlines,
+    })
+}
 
-    let mut tx = pool.begin().await?;
-    let head = ledger::lock_head(&mut tx).await?;
+/// Inserts a prepared request and its `created` event, inside the caller's transaction.
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    prepared: Prepared,
+    external_key: Option<String>,
+    recorded_at: DateTime<Utc>,
+) -> StoreResult<i64> {
+    let Prepared {
+        draft,
+        community,
+        address,
+        deadlines,
+    } = prepared;
+    let head = ledger::lock_head(conn).await?;
     let day = local_date(draft.reported_at);
     let prefix = format!("{}-{}-", community.code_prefix, day.format("%Y%m%d"));
     let (taken,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM requests WHERE code >= $1 AND code < $2")
             .bind(&prefix)
             .bind(format!("{prefix}~"))
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
     let code = request_code(&community.code_prefix, day, (taken + 1) as u32);
     let (id,): (i64,) = sqlx::query_as(
@@ -121,7 +147,7 @@ pub(crate) async fn create(
     .bind(&external_key)
     .bind(head.seq)
     .bind(draft.photos.join(","))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| StoreError::from_unique(e, "a request with that import key"))?;
     let data = json!({
@@ -140,14 +166,29 @@ pub(crate) async fn create(
         "photos": draft.photos,
     });
     let event = NewEvent {
-        request_id: id,
+        request_id: Some(id),
         actor: &actor.username,
         actor_id: Some(actor.user_id).filter(|id| *id > 0),
         at_ms: to_ms(recorded_at),
         kind: "created",
         data,
     };
-    ledger::append(&mut tx, head, event).await?;
+    ledger::append(conn, head, event).await?;
+    Ok(id)
+}
+
+#[instrument(skip_all, fields(community = %draft.community, category = %draft.category))]
+pub(crate) async fn create(
+    pool: &AnyPool,
+    actor: &Actor,
+    draft: RequestDraft,
+    external_key: Option<String>,
+    recorded_at: DateTime<Utc>,
+) -> StoreResult<RequestRecord> {
+    // Check every reference first, outside the write lock.
+    let prepared = prepare(pool, actor, draft).await?;
+    let mut tx = pool.begin().await?;
+    let id = insert(&mut tx, actor, prepared, external_key, recorded_at).await?;
     tx.commit().await?;
     by_id(pool, id).await
 }
@@ -161,10 +202,23 @@ pub(crate) async fn apply(
     at: DateTime<Utc>,
 ) -> StoreResult<RequestRecord> {
     let mut tx = pool.begin().await?;
+    apply_in(&mut tx, actor, id, action, at).await?;
+    tx.commit().await?;
+    by_id(pool, id).await
+}
+
+/// Applies one action inside the caller's transaction.
+pub(crate) async fn apply_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+    action: Action,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
     // Taking the head first serialises writers: whoever comes second reads the state the
     // first one left, so of two competing claims exactly one wins.
-    let head = ledger::lock_head(&mut tx).await?;
-    let record = fetch(&mut tx, id).await?.ok_or_else(|| not_found(id))?;
+    let head = ledger::lock_head(conn).await?;
+    let record = fetch(conn, id).await?.ok_or_else(|| not_found(id))?;
     let facts = record.facts();
     if !actor.covers(&facts.path) {
         return Err(not_found(id));
@@ -177,7 +231,7 @@ pub(crate) async fn apply(
             AccessError::OutOfScope => not_found(id),
             AccessError::Forbidden(message) => StoreError::Forbidden(message),
         })?;
-    check_references(&mut tx, &record, &action).await?;
+    check_references(conn, &record, &action).await?;
     sqlx::query(
         "UPDATE requests SET status = $1, assignee_id = $2, partner = $3, first_response_ms = $4, \
          resolved_ms = $5, outcome = $6, service_minutes = $7, satisfaction = $8, \
@@ -197,19 +251,48 @@ pub(crate) async fn apply(
     .bind(&state.duplicate_of)
     .bind(head.seq)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
+    let seq = head.seq;
     let event = NewEvent {
-        request_id: id,
+        request_id: Some(id),
         actor: &actor.username,
         actor_id: Some(actor.user_id).filter(|id| *id > 0),
         at_ms: to_ms(at),
         kind: action.event_kind(),
         data: serde_json::to_value(&action).expect("actions serialise"),
     };
-    ledger::append(&mut tx, head, event).await?;
-    tx.commit().await?;
-    by_id(pool, id).await
+    ledger::append(conn, head, event).await?;
+    // The hours ledger moves with the job: credited when resolved, taken back if reopened.
+    let credit = match &action {
+        Action::Resolve { .. } => state
+            .assignee_id
+            .zip(state.service_minutes)
+            .filter(|(_, m)| *m > 0)
+            .map(|(v, m)| (v, m, "job")),
+        Action::Reopen { .. } => record
+            .state
+            .assignee_id
+            .zip(record.state.service_minutes)
+            .filter(|(_, m)| *m > 0)
+            .map(|(v, m)| (v, -m, "reversal")),
+        _ => None,
+    };
+    if let Some((volunteer, minutes, source)) = credit {
+        super::hours::insert_row(
+            conn,
+            volunteer,
+            record.community.id,
+            Some(id),
+            source,
+            None,
+            minutes,
+            to_ms(at),
+            seq,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// References inside an action that must exist: the volunteer dispatched to (active, in

@@ -1,0 +1,203 @@
+//! The service-hours ledger: rows written with their events (a resolved job, a reopened
+//! one, an activity recorded by staff), and the sums the honour board and certificate use.
+
+use super::ledger::{self, NewEvent};
+use crate::model::{HoursEntry, VolunteerTotal};
+use crate::{StoreError, StoreResult};
+use bangbang_domain::{
+    time::{from_ms, to_ms},
+    Actor, Role,
+};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::{AnyConnection, AnyPool};
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_row(
+    conn: &mut AnyConnection,
+    volunteer_id: i64,
+    community_id: i64,
+    request_id: Option<i64>,
+    source: &str,
+    activity: Option<&str>,
+    minutes: i64,
+    at_ms: i64,
+    event_seq: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO service_hours (volunteer_id, community_id, request_id, source, activity, minutes, at_ms, event_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(volunteer_id)
+    .bind(community_id)
+    .bind(request_id)
+    .bind(source)
+    .bind(activity)
+    .bind(minutes)
+    .bind(at_ms)
+    .bind(event_seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Staff record hours a volunteer gave to a group activity (an event of its own).
+pub(crate) async fn record_activity(
+    pool: &AnyPool,
+    actor: &Actor,
+    volunteer_id: i64,
+    minutes: i64,
+    activity: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<i64> {
+    if !actor.is_office() {
+        return Err(StoreError::Forbidden(format!(
+            "a {} cannot record hours",
+            actor.role.as_str()
+        )));
+    }
+    let mut tx = pool.begin().await?;
+    let head = ledger::lock_head(&mut tx).await?;
+    let found: Option<(String, String, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT role, display_name, scope_place_id, active FROM users WHERE id = $1",
+    )
+    .bind(volunteer_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (community_id, name) = match found {
+        Some((role, name, Some(scope), 1)) if role == Role::Volunteer.as_str() => (scope, name),
+        _ => {
+            return Err(StoreError::invalid(
+                "volunteer",
+                "is not an active volunteer",
+            ))
+        }
+    };
+    let in_scope = match actor.scope {
+        None => true,
+        Some(scope) => {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM places WHERE id = $1 AND (id = $2 OR subdistrict_id = $2 OR district_id = $2)",
+            )
+            .bind(community_id)
+            .bind(scope)
+            .fetch_one(&mut *tx)
+            .await?;
+            n > 0
+        }
+    };
+    if !in_scope {
+        return Err(StoreError::NotFound("volunteer".into()));
+    }
+    let seq = head.seq;
+    let event = NewEvent {
+        request_id: None,
+        actor: &actor.username,
+        actor_id: Some(actor.user_id),
+        at_ms: to_ms(at),
+        kind: "hours_recorded",
+        data: json!({"volunteer_id": volunteer_id, "volunteer": name, "minutes": minutes, "activity": activity}),
+    };
+    ledger::append(&mut tx, head, event).await?;
+    insert_row(
+        &mut tx,
+        volunteer_id,
+        community_id,
+        None,
+        "activity",
+        Some(activity),
+        minutes,
+        to_ms(at),
+        seq,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    at_ms: i64,
+    source: String,
+    code: Option<String>,
+    activity: Option<String>,
+    minutes: i64,
+}
+
+pub(crate) async fn ledger_of(
+    pool: &AnyPool,
+    volunteer_id: i64,
+    since_ms: i64,
+    until_ms: i64,
+) -> StoreResult<Vec<HoursEntry>> {
+    let rows: Vec<EntryRow> = sqlx::query_as(
+        "SELECT h.at_ms, h.source, r.code, h.activity, h.minutes FROM service_hours h \
+         LEFT JOIN requests r ON r.id = h.request_id \
+         WHERE h.volunteer_id = $1 AND h.at_ms >= $2 AND h.at_ms < $3 ORDER BY h.at_ms, h.id",
+    )
+    .bind(volunteer_id)
+    .bind(since_ms)
+    .bind(until_ms)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| HoursEntry {
+            at: from_ms(r.at_ms),
+            source: r.source,
+            request_code: r.code,
+            activity: r.activity,
+            minutes: r.minutes,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct TotalRow {
+    volunteer_id: i64,
+    username: String,
+    display_name: String,
+    jobs: i64,
+    minutes: i64,
+}
+
+/// Volunteers of the communities in scope by hours given in `[from_ms, to_ms)`, most first.
+pub(crate) async fn totals(
+    pool: &AnyPool,
+    scope: Option<i64>,
+    community_id: Option<i64>,
+    from_ms: i64,
+    to_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<VolunteerTotal>> {
+    let rows: Vec<TotalRow> = sqlx::query_as(
+        "SELECT h.volunteer_id, u.username, u.display_name, \
+         CAST(SUM(CASE WHEN h.source = 'job' THEN 1 WHEN h.source = 'reversal' THEN -1 ELSE 0 END) AS BIGINT) AS jobs, \
+         CAST(SUM(h.minutes) AS BIGINT) AS minutes \
+         FROM service_hours h JOIN users u ON u.id = h.volunteer_id \
+         WHERE h.at_ms >= $1 AND h.at_ms < $2 \
+         AND ($3 = 0 OR h.community_id IN (SELECT id FROM places WHERE kind = 'community' \
+              AND (id = $3 OR subdistrict_id = $3 OR district_id = $3))) \
+         AND ($4 = 0 OR h.community_id = $4) \
+         GROUP BY h.volunteer_id, u.username, u.display_name \
+         HAVING SUM(h.minutes) > 0 \
+         ORDER BY minutes DESC, h.volunteer_id LIMIT $5",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(scope.unwrap_or(0))
+    .bind(community_id.unwrap_or(0))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| VolunteerTotal {
+            user_id: r.volunteer_id,
+            username: r.username,
+            display_name: r.display_name,
+            jobs: r.jobs,
+            minutes: r.minutes,
+        })
+        .collect())
+}

@@ -1,0 +1,66 @@
+//! Importing hand-kept ledgers: every row becomes a request with a real ledger history
+//! (channel `import`), all in one transaction, and rows already imported are skipped.
+
+use super::requests::{apply_in, insert, prepare};
+use crate::model::{ImportItem, ImportOutcome};
+use crate::{StoreError, StoreResult};
+use bangbang_domain::{validation::FieldErrors, Actor};
+use sqlx::AnyPool;
+
+pub(crate) async fn import(
+    pool: &AnyPool,
+    actor: &Actor,
+    items: Vec<ImportItem>,
+) -> StoreResult<ImportOutcome> {
+    if !actor.is_office() {
+        return Err(StoreError::Forbidden(format!(
+            "a {} cannot import ledgers",
+            actor.role.as_str()
+        )));
+    }
+    // Check every row first and report all problems; nothing is written unless all pass.
+    let mut errors = FieldErrors::new();
+    let mut prepared = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        match prepare(pool, actor, item.draft.clone()).await {
+            Ok(p) => prepared.push((p, item)),
+            Err(StoreError::Invalid(fields)) => {
+                for (field, message) in fields.iter() {
+                    errors.add(format!("item {}: {field}", i + 1), message);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let mut outcome = ImportOutcome::default();
+    let mut tx = pool.begin().await?;
+    for (p, item) in prepared {
+        let (seen,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM requests WHERE external_key = $1")
+                .bind(&item.external_key)
+                .fetch_one(&mut *tx)
+                .await?;
+        if seen > 0 {
+            outcome.already_there += 1;
+            continue;
+        }
+        let recorded_at = item.draft.reported_at;
+        let id = insert(
+            &mut tx,
+            actor,
+            p,
+            Some(item.external_key.clone()),
+            recorded_at,
+        )
+        .await?;
+        for (at, action) in item.steps {
+            apply_in(&mut tx, actor, id, action, at).await?;
+        }
+        outcome.created += 1;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}

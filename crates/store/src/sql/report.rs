@@ -1,0 +1,59 @@
+//! What the mid-term report adds to the stats: figures by grid and a monthly trend.
+
+use super::args::SqlBuilder;
+use super::requests::push_scope;
+use crate::model::{ReportExtras, StatsScope};
+use crate::StoreResult;
+use bangbang_domain::time::{from_ms, shanghai};
+use futures_util::TryStreamExt;
+use sqlx::AnyPool;
+use std::collections::BTreeMap;
+
+const RESOLVED: &str = "CASE WHEN r.status IN ('resolved', 'reviewed') THEN 1 ELSE 0 END";
+
+fn scoped(select: &str, scope: &StatsScope) -> SqlBuilder {
+    let mut sql = SqlBuilder::new(select);
+    sql.push(" WHERE 1 = 1");
+    push_scope(&mut sql, scope.scope, scope.community_id);
+    if let Some(from) = scope.from_ms {
+        let p = sql.int(from);
+        sql.push(&format!(" AND r.reported_ms >= {p}"));
+    }
+    if let Some(to) = scope.to_ms {
+        let p = sql.int(to);
+        sql.push(&format!(" AND r.reported_ms < {p}"));
+    }
+    sql
+}
+
+pub(crate) async fn extras(pool: &AnyPool, scope: &StatsScope) -> StoreResult<ReportExtras> {
+    let mut sql = scoped(
+        &format!(
+            "SELECT COALESCE(g.name, '—'), COUNT(*), COALESCE(SUM({RESOLVED}), 0) \
+             FROM requests r LEFT JOIN places g ON g.id = r.grid_id"
+        ),
+        scope,
+    );
+    sql.push(" GROUP BY g.name ORDER BY g.name");
+    let by_grid: Vec<(String, i64, i64)> = sql.query_as().fetch_all(pool).await?;
+
+    // Months are Shanghai months; bucketing in Rust keeps the SQL the same on both
+    // databases, and the rows read are bounded by the period.
+    let sql = scoped(
+        &format!("SELECT r.reported_ms, {RESOLVED} FROM requests r"),
+        scope,
+    );
+    let mut months: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut rows = sql.query_as::<(i64, i64)>().fetch(pool);
+    while let Some((ms, resolved)) = rows.try_next().await? {
+        let month = from_ms(ms)
+            .with_timezone(&shanghai())
+            .format("%Y-%m")
+            .to_string();
+        let entry = months.entry(month).or_default();
+        entry.0 += 1;
+        entry.1 += resolved;
+    }
+    let monthly = months.into_iter().map(|(m, (a, b))| (m, a, b)).collect();
+    Ok(ReportExtras { by_grid, monthly })
+}
