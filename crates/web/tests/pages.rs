@@ -28,24 +28,51 @@ impl Site {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = app(AppState::new(Arc::new(store.clone()), bangbang_store::testing::temp_dir()));
+        let router = app(AppState::new(
+            Arc::new(store.clone()),
+            bangbang_store::testing::temp_dir(),
+        ));
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         Site { base, store }
     }
 
     fn browser() -> Client {
-        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// Loads a page and returns its CSRF token (from the hidden field).
     async fn csrf(&self, client: &Client, path: &str) -> String {
-        let html = client.get(format!("{}{path}", self.base)).send().await.unwrap().text().await.unwrap();
-        let start = html.find("name=\"_csrf\" value=\"").expect("a form with a CSRF field") + 20;
+        let html = client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let start = html
+            .find("name=\"_csrf\" value=\"")
+            .expect("a form with a CSRF field")
+            + 20;
         html[start..start + 67].to_string()
     }
 
-    async fn post(&self, client: &Client, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let res = client.post(format!("{}{path}", self.base)).form(form).send().await.unwrap();
+    async fn post(
+        &self,
+        client: &Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let res = client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         (res.status(), res.text().await.unwrap())
     }
 
@@ -53,7 +80,15 @@ impl Site {
         let client = Site::browser();
         let csrf = self.csrf(&client, "/login").await;
         let (status, _) = self
-            .post(&client, "/login", &[("_csrf", &csrf), ("username", username), ("password", "password-8850")])
+            .post(
+                &client,
+                "/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("username", username),
+                    ("password", "password-8850"),
+                ],
+            )
             .await;
         assert_eq!(status, StatusCode::SEE_OTHER, "sign-in as {username}");
         client
@@ -91,6 +126,7 @@ on_both!(
     forms_without_csrf_are_refused,
     roles_are_kept_to_their_pages,
     resident_rating_needs_the_phone_digits,
+    hours_honour_certificate_and_report,
 );
 
 fn good_ask<'a>(csrf: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -106,7 +142,11 @@ fn good_ask<'a>(csrf: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-fn with<'a>(mut form: Vec<(&'a str, &'a str)>, key: &'a str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+fn with<'a>(
+    mut form: Vec<(&'a str, &'a str)>,
+    key: &'a str,
+    value: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     form.retain(|(k, _)| *k != key);
     form.push((key, value));
     form
@@ -114,26 +154,54 @@ fn with<'a>(mut form: Vec<(&'a str, &'a str)>, key: &'a str, value: &'a str) -> 
 
 async fn sign_in_errors_and_redirects(site: Site) {
     let client = Site::browser();
-    let res = client.get(format!("{}/desk/board", site.base)).send().await.unwrap();
+    let res = client
+        .get(format!("{}/desk/board", site.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/login?next=/desk/board");
     let csrf = site.csrf(&client, "/login").await;
     let (status, html) = site
-        .post(&client, "/login", &[("_csrf", &csrf), ("username", "staff1"), ("password", "wrong")])
+        .post(
+            &client,
+            "/login",
+            &[
+                ("_csrf", &csrf),
+                ("username", "staff1"),
+                ("password", "wrong"),
+            ],
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(html.contains("用户名或密码不对"), "{html}");
     assert!(html.contains("value=\"staff1\""), "the name is kept");
     let res = client
         .post(format!("{}/login", site.base))
-        .form(&[("_csrf", csrf.as_str()), ("username", "staff1"), ("password", "password-8850"), ("next", "//evil.example/")])
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "staff1"),
+            ("password", "password-8850"),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/desk/board", "no open redirect");
-    let cookie = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
-    assert!(cookie.contains("bb_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        cookie.contains("bb_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 }
 
 async fn resident_form_errors_keep_what_was_typed(site: Site) {
@@ -141,19 +209,34 @@ async fn resident_form_errors_keep_what_was_typed(site: Site) {
     let csrf = site.csrf(&client, "/c/liuxiali/ask").await;
     let before = site.count().await;
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (with(good_ask(&csrf), "reporter.phone", "12345"), "not a phone number"),
+        (
+            with(good_ask(&csrf), "reporter.phone", "12345"),
+            "not a phone number",
+        ),
         (with(good_ask(&csrf), "reporter.name", ""), "is required"),
         (with(good_ask(&csrf), "description", ""), "is required"),
         (with(good_ask(&csrf), "category", "ufo"), "unknown category"),
-        (with(good_ask(&csrf), "address.building", "99"), "no building 99"),
-        (with(good_ask(&csrf), "address.entrance", "7"), "no entrance 7"),
+        (
+            with(good_ask(&csrf), "address.building", "99"),
+            "no building 99",
+        ),
+        (
+            with(good_ask(&csrf), "address.entrance", "7"),
+            "no entrance 7",
+        ),
     ];
     for (form, message) in cases {
         let (status, html) = site.post(&client, "/c/liuxiali/ask", &form).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
         assert!(html.contains(message), "expected {message:?} in the page");
-        assert!(html.contains("请检查标红的内容"), "the form says something is wrong");
-        assert!(html.contains("楼道下水往外冒") || message == "is required", "typed text is kept");
+        assert!(
+            html.contains("请检查标红的内容"),
+            "the form says something is wrong"
+        );
+        assert!(
+            html.contains("楼道下水往外冒") || message == "is required",
+            "typed text is kept"
+        );
     }
     // A photo that is not an image is refused by its content, whatever its name.
     let form = reqwest::multipart::Form::new()
@@ -162,17 +245,37 @@ async fn resident_form_errors_keep_what_was_typed(site: Site) {
         .text("reporter.name", "张大爷")
         .text("reporter.phone", "13812345678")
         .text("description", "下水冒水")
-        .part("photo", reqwest::multipart::Part::bytes(b"this is not a picture".to_vec()).file_name("photo.jpg").mime_str("image/jpeg").unwrap());
-    let res = client.post(format!("{}/c/liuxiali/ask", site.base)).multipart(form).send().await.unwrap();
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(b"this is not a picture".to_vec())
+                .file_name("photo.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    let res = client
+        .post(format!("{}/c/liuxiali/ask", site.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
-    assert!(html.contains("id=\"photo-error\""), "the photo field has an error");
+    assert!(
+        html.contains("id=\"photo-error\""),
+        "the photo field has an error"
+    );
     assert_eq!(site.count().await, before, "nothing was stored");
     // Unknown community.
-    let res = client.get(format!("{}/c/atlantis/ask", site.base)).send().await.unwrap();
+    let res = client
+        .get(format!("{}/c/atlantis/ask", site.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // And a good one goes through to its tracking page.
-    let (status, _) = site.post(&client, "/c/liuxiali/ask", &good_ask(&csrf)).await;
+    let (status, _) = site
+        .post(&client, "/c/liuxiali/ask", &good_ask(&csrf))
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(site.count().await, before + 1);
 }
@@ -181,7 +284,11 @@ async fn staff_and_patrol_form_errors(site: Site) {
     let staff = site.signed_in("staff1").await;
     let csrf = site.csrf(&staff, "/desk/intake").await;
     let before = site.count().await;
-    let form = with(with(good_ask(&csrf), "channel", "fax"), "reported_at", "2099-01-01T10:00");
+    let form = with(
+        with(good_ask(&csrf), "channel", "fax"),
+        "reported_at",
+        "2099-01-01T10:00",
+    );
     let (status, html) = site.post(&staff, "/desk/intake", &form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("unknown channel"), "channel error shown");
@@ -191,17 +298,39 @@ async fn staff_and_patrol_form_errors(site: Site) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("unknown urgency"));
     assert_eq!(site.count().await, before);
-    let (status, _) = site.post(&staff, "/desk/intake", &with(good_ask(&csrf), "channel", "visit")).await;
+    let (status, _) = site
+        .post(
+            &staff,
+            "/desk/intake",
+            &with(good_ask(&csrf), "channel", "visit"),
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // Duplicate hints: the same entrance and category.
     let res = staff
-        .get(format!("{}/desk/duplicates?building=3&entrance=2&category=sewer_overflow", site.base))
+        .get(format!(
+            "{}/desk/duplicates?building=3&entrance=2&category=sewer_overflow",
+            site.base
+        ))
         .send()
         .await
         .unwrap();
-    assert!(res.text().await.unwrap().contains("LXL-"), "the request just filed is offered as a possible duplicate");
+    assert!(
+        res.text().await.unwrap().contains("LXL-"),
+        "the request just filed is offered as a possible duplicate"
+    );
     // Staff may use the patrol form too; its errors are per field.
-    let (status, html) = site.post(&staff, "/g/patrol", &[("_csrf", &csrf), ("category", "wall_hazard"), ("description", "")]).await;
+    let (status, html) = site
+        .post(
+            &staff,
+            "/g/patrol",
+            &[
+                ("_csrf", &csrf),
+                ("category", "wall_hazard"),
+                ("description", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"description-error\""));
 }
@@ -211,27 +340,71 @@ async fn action_form_errors_change_nothing(site: Site) {
     let csrf = site.csrf(&staff, "/desk/intake").await;
     let (status, _) = site.post(&staff, "/desk/intake", &good_ask(&csrf)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let id = site.store.request_by_code(&format!("LXL-{}-001", chrono::Utc::now().with_timezone(&bangbang_domain::time::shanghai()).format("%Y%m%d"))).await.unwrap().id;
+    let id = site
+        .store
+        .request_by_code(&format!(
+            "LXL-{}-001",
+            chrono::Utc::now()
+                .with_timezone(&bangbang_domain::time::shanghai())
+                .format("%Y%m%d")
+        ))
+        .await
+        .unwrap()
+        .id;
     let before = site.count().await;
     for (action, form, message) in [
-        ("dispatch", vec![("volunteer", "nobody")], "no active volunteer"),
-        ("decline", vec![("reason", "忙")], "cannot decline a request that is submitted"),
+        (
+            "dispatch",
+            vec![("volunteer", "nobody")],
+            "no active volunteer",
+        ),
+        (
+            "decline",
+            vec![("reason", "忙")],
+            "cannot decline a request that is submitted",
+        ),
         ("resolve", vec![("outcome", "")], "outcome: is required"),
-        ("resolve", vec![("outcome", "好了"), ("hours", "-1")], "hours: must be between 0 and 100"),
-        ("follow-up", vec![("note", "等"), ("next_at", "someday")], "next_at"),
+        (
+            "resolve",
+            vec![("outcome", "好了"), ("hours", "-1")],
+            "hours: must be between 0 and 100",
+        ),
+        (
+            "follow-up",
+            vec![("note", "等"), ("next_at", "someday")],
+            "next_at",
+        ),
         ("close", vec![("reason", "duplicate")], "duplicate_of"),
         ("notes", vec![("text", "")], "text: is required"),
-        ("review", vec![("satisfaction", "satisfied")], "cannot review a request that is submitted"),
+        (
+            "review",
+            vec![("satisfaction", "satisfied")],
+            "cannot review a request that is submitted",
+        ),
     ] {
         let mut fields = vec![("_csrf", csrf.as_str())];
         fields.extend(form);
-        let (status, html) = site.post(&staff, &format!("/requests/{id}/{action}"), &fields).await;
-        assert!(status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CONFLICT, "{action}: {status}");
+        let (status, html) = site
+            .post(&staff, &format!("/requests/{id}/{action}"), &fields)
+            .await;
+        assert!(
+            status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CONFLICT,
+            "{action}: {status}"
+        );
         assert!(html.contains(message), "{action}: expected {message:?}");
-        assert!(html.contains("role=\"alert\""), "{action}: the error is announced");
+        assert!(
+            html.contains("role=\"alert\""),
+            "{action}: the error is announced"
+        );
     }
     assert_eq!(site.count().await, before, "no event was written");
-    let (status, _) = site.post(&staff, &format!("/requests/{id}/dispatch"), &[("_csrf", &csrf), ("pool", "true")]).await;
+    let (status, _) = site
+        .post(
+            &staff,
+            &format!("/requests/{id}/dispatch"),
+            &[("_csrf", &csrf), ("pool", "true")],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(site.count().await, before + 1);
 }
@@ -245,52 +418,267 @@ async fn forms_without_csrf_are_refused(site: Site) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("出错了"));
     let forged = "bb_0000000000000000000000000000000000000000000000000000000000000000";
-    let (status, _) = site.post(&staff, "/desk/intake", &with(good_ask(forged), "_csrf", forged)).await;
+    let (status, _) = site
+        .post(
+            &staff,
+            "/desk/intake",
+            &with(good_ask(forged), "_csrf", forged),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A fresh visitor with no cookie at all cannot post either.
-    let (status, _) = site.post(&Site::browser(), "/c/liuxiali/ask", &good_ask(forged)).await;
+    let (status, _) = site
+        .post(&Site::browser(), "/c/liuxiali/ask", &good_ask(forged))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(site.count().await, before);
 }
 
 async fn roles_are_kept_to_their_pages(site: Site) {
     let volunteer = site.signed_in("vol1").await;
-    for page in ["/desk/board", "/desk/intake", "/desk/ledger", "/dashboard", "/g/patrol"] {
-        let res = volunteer.get(format!("{}{page}", site.base)).send().await.unwrap();
+    for page in [
+        "/desk/board",
+        "/desk/intake",
+        "/desk/ledger",
+        "/dashboard",
+        "/g/patrol",
+    ] {
+        let res = volunteer
+            .get(format!("{}{page}", site.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{page}");
     }
-    let res = volunteer.get(format!("{}/v/pool", site.base)).send().await.unwrap();
+    let res = volunteer
+        .get(format!("{}/v/pool", site.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let supervisor = site.signed_in("sup1").await;
-    let res = supervisor.get(format!("{}/dashboard", site.base)).send().await.unwrap();
+    let res = supervisor
+        .get(format!("{}/dashboard", site.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let res = supervisor.get(format!("{}/desk/board", site.base)).send().await.unwrap();
+    let res = supervisor
+        .get(format!("{}/desk/board", site.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
 async fn resident_rating_needs_the_phone_digits(site: Site) {
     let client = Site::browser();
     let csrf = site.csrf(&client, "/c/liuxiali/ask").await;
-    let res = client.post(format!("{}/c/liuxiali/ask", site.base)).form(&good_ask(&csrf)).send().await.unwrap();
+    let res = client
+        .post(format!("{}/c/liuxiali/ask", site.base))
+        .form(&good_ask(&csrf))
+        .send()
+        .await
+        .unwrap();
     let tracking = res.headers()["location"].to_str().unwrap().to_string();
-    let code = tracking.trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
-    let html = client.get(format!("{}{tracking}", site.base)).send().await.unwrap().text().await.unwrap();
+    let code = tracking
+        .trim_start_matches("/track/")
+        .trim_end_matches("?new=1")
+        .to_string();
+    let html = client
+        .get(format!("{}{tracking}", site.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains(&code) && html.contains("待派单"));
-    assert!(!html.contains("13812345678") && !html.contains("301"), "no personal data on the public page");
+    assert!(
+        !html.contains("13812345678") && !html.contains("301"),
+        "no personal data on the public page"
+    );
     let staff = site.signed_in("staff1").await;
     let staff_csrf = site.csrf(&staff, "/desk/board").await;
     let id = site.store.request_by_code(&code).await.unwrap().id;
-    let (status, _) = site.post(&staff, &format!("/requests/{id}/resolve"), &[("_csrf", &staff_csrf), ("outcome", "疏通完毕")]).await;
+    let (status, _) = site
+        .post(
+            &staff,
+            &format!("/requests/{id}/resolve"),
+            &[("_csrf", &staff_csrf), ("outcome", "疏通完毕")],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let rate = format!("/track/{code}/rate");
-    let (status, html) = site.post(&client, &rate, &[("_csrf", &csrf), ("satisfaction", "satisfied"), ("pin", "0000")]).await;
+    let (status, html) = site
+        .post(
+            &client,
+            &rate,
+            &[
+                ("_csrf", &csrf),
+                ("satisfaction", "satisfied"),
+                ("pin", "0000"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("电话后四位不对"));
-    let (status, _) = site.post(&client, &rate, &[("_csrf", &csrf), ("satisfaction", "satisfied"), ("pin", "5678")]).await;
+    let (status, _) = site
+        .post(
+            &client,
+            &rate,
+            &[
+                ("_csrf", &csrf),
+                ("satisfaction", "satisfied"),
+                ("pin", "5678"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // Once only.
-    let (status, html) = site.post(&client, &rate, &[("_csrf", &csrf), ("satisfaction", "unsatisfied"), ("pin", "5678")]).await;
+    let (status, html) = site
+        .post(
+            &client,
+            &rate,
+            &[
+                ("_csrf", &csrf),
+                ("satisfaction", "unsatisfied"),
+                ("pin", "5678"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
     let r = site.store.request_by_code(&code).await.unwrap();
     assert_eq!(r.state.satisfaction.as_deref(), Some("satisfied"));
+}
+
+async fn hours_honour_certificate_and_report(site: Site) {
+    let staff = site.signed_in("staff1").await;
+    let csrf = site.csrf(&staff, "/desk/volunteers").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&bangbang_domain::time::shanghai())
+        .format("%Y-%m-%d")
+        .to_string();
+    let before = site.count().await;
+    for (form, message) in [
+        (
+            vec![
+                ("volunteer", "staff1"),
+                ("activity", "清洁日"),
+                ("date", today.as_str()),
+                ("hours", "2"),
+            ],
+            "请选择志愿者",
+        ),
+        (
+            vec![
+                ("volunteer", "vol2"),
+                ("activity", "清洁日"),
+                ("date", today.as_str()),
+                ("hours", "30"),
+            ],
+            "时长应在0.5到24小时之间",
+        ),
+        (
+            vec![
+                ("volunteer", "vol2"),
+                ("activity", ""),
+                ("date", today.as_str()),
+                ("hours", "2"),
+            ],
+            "请填写活动名称",
+        ),
+        (
+            vec![
+                ("volunteer", "vol2"),
+                ("activity", "清洁日"),
+                ("date", "2999-01-01"),
+                ("hours", "2"),
+            ],
+            "日期不对",
+        ),
+    ] {
+        let mut fields = vec![("_csrf", csrf.as_str())];
+        fields.extend(form);
+        let (status, html) = site.post(&staff, "/desk/volunteers", &fields).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        assert!(html.contains(message), "{message}");
+    }
+    assert_eq!(site.count().await, before, "nothing recorded");
+    let (status, _) = site
+        .post(
+            &staff,
+            "/desk/volunteers",
+            &[
+                ("_csrf", &csrf),
+                ("volunteer", "vol2"),
+                ("activity", "社区清洁日"),
+                ("date", &today),
+                ("hours", "2.5"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(site.count().await, before + 1, "one event in the ledger");
+    let honour = Site::browser()
+        .get(format!("{}/c/liuxiali/honour", site.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        honour.contains("VOL2") && honour.contains("2.5"),
+        "the honour board is public and shows the hours"
+    );
+    let cert = staff
+        .get(format!("{}/desk/volunteers/vol2", site.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(cert.contains("志愿服务证明") && cert.contains("社区清洁日"));
+    assert!(
+        cert.contains("data-testid=\"cert-hours\">2.5<"),
+        "the certificate counts the hours"
+    );
+    let res = staff
+        .get(format!("{}/desk/volunteers/staff1", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "only volunteers get certificates"
+    );
+    let report = staff
+        .get(format!("{}/report", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), StatusCode::OK);
+    let html = report.text().await.unwrap();
+    assert!(
+        html.contains("中期汇报") && html.contains("<svg"),
+        "the report has its title and charts"
+    );
+    // The supervisor compares the communities in the sub-district.
+    let supervisor = site.signed_in("sup1").await;
+    let html = supervisor
+        .get(format!("{}/dashboard", site.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("data-testid=\"compare\"")
+            && html.contains("大堤社区")
+            && html.contains("流霞里社区")
+    );
 }

@@ -38,6 +38,8 @@ struct DashboardPage {
     to: NaiveDate,
     stats: StatsReport,
     chart: String,
+    /// Every community in scope side by side, when no single one is chosen.
+    comparison: Vec<(String, StatsReport)>,
 }
 
 async fn dashboard(
@@ -103,12 +105,25 @@ async fn dashboard(
             values: stats.by_category.iter().map(|c| c.entrances).collect(),
         },
     ];
-    let height = 80 + 44 * labels.len().max(1) as u32;
+    let height = 420;
     let chart =
         bar_chart(ctx.t("dash.by_category"), &labels, &series, 760, height).unwrap_or_else(|e| {
             tracing::error!(error = %e, "chart failed");
             String::new()
         });
+    let mut comparison = Vec::new();
+    if community_id.is_none() && communities.len() > 1 {
+        for c in &communities {
+            let scope = StatsScope {
+                scope: actor.scope,
+                community_id: Some(c.id),
+                from_ms: Some(start),
+                to_ms: Some(end),
+                now_ms: to_ms(Utc::now()),
+            };
+            comparison.push((c.name.clone(), state.store.stats(&scope).await?));
+        }
+    }
     Ok(render(&DashboardPage {
         ctx,
         communities,
@@ -117,5 +132,6 @@ async fn dashboard(
         to,
         stats,
         chart,
+        comparison,
     }))
 }

@@ -10,10 +10,12 @@ pub mod i18n;
 mod intake;
 mod ledger;
 mod photos;
+mod report;
 mod session;
 mod state;
 mod track;
 mod volunteer;
+mod volunteers;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -32,9 +34,11 @@ pub fn router() -> Router<AppState> {
         .merge(track::router())
         .merge(desk::router())
         .merge(volunteer::router())
+        .merge(volunteers::router())
         .merge(ledger::router())
         .merge(dashboard::router())
         .merge(photos::router())
+        .merge(report::router())
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         // Room for one photo plus the form around it.

@@ -1,0 +1,153 @@
+//! The mid-term report (中期汇报): one printable page for a period and scope, with the
+//! counts, the four rates and their definitions, by category (requests and entrances), by
+//! channel, by grid, the monthly trend, top volunteers and charts.
+
+use super::ctx::{Ctx, SignedIn};
+use super::desk::{require, READERS};
+use super::form::{render, PageError};
+use super::volunteers::{bounds, PeriodQuery};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use bangbang_domain::{time::to_ms, Actor};
+use bangbang_media::charts::{bar_chart, Series};
+use bangbang_store::{Community, ReportExtras, StatsReport, StatsScope, VolunteerTotal};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/report", get(report_page))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReportQuery {
+    pub community: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Everything the report shows, gathered once for the page and the workbook.
+pub struct Report {
+    pub title: String,
+    pub scope_name: String,
+    pub community: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub stats: StatsReport,
+    pub extras: ReportExtras,
+    pub volunteers: Vec<VolunteerTotal>,
+}
+
+pub async fn gather(state: &AppState, actor: &Actor, q: &ReportQuery) -> Result<Report, PageError> {
+    let (from, to) = PeriodQuery {
+        from: q.from.clone(),
+        to: q.to.clone(),
+    }
+    .period();
+    let communities: Vec<Community> = state
+        .store
+        .communities()
+        .await?
+        .into_iter()
+        .filter(|c| actor.covers(&c.path()))
+        .collect();
+    let chosen = q
+        .community
+        .as_deref()
+        .and_then(|slug| communities.iter().find(|c| c.slug == slug));
+    let scope_name = match (chosen, communities.as_slice()) {
+        (Some(c), _) => c.name.clone(),
+        (None, [only]) => only.name.clone(),
+        (None, list) => list
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
+    };
+    let (start, end) = bounds(from, to);
+    let scope = StatsScope {
+        scope: actor.scope,
+        community_id: chosen.map(|c| c.id),
+        from_ms: Some(start),
+        to_ms: Some(end),
+        now_ms: to_ms(Utc::now()),
+    };
+    Ok(Report {
+        title: format!("{scope_name}邻里互助工作室中期汇报"),
+        community: chosen.map(|c| c.slug.clone()).unwrap_or_default(),
+        scope_name,
+        from,
+        to,
+        stats: state.store.stats(&scope).await?,
+        extras: state.store.report_extras(&scope).await?,
+        volunteers: state
+            .store
+            .volunteer_totals(actor.scope, chosen.map(|c| c.id), start, end, 10)
+            .await?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    ctx: Ctx,
+    r: Report,
+    category_chart: String,
+    monthly_chart: String,
+    xlsx_link: String,
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    SignedIn(ctx, actor): SignedIn,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    require(&actor, READERS)?;
+    let r = gather(&state, &actor, &q).await?;
+    let labels: Vec<String> = r
+        .stats
+        .by_category
+        .iter()
+        .map(|c| ctx.category(&c.category))
+        .collect();
+    let series = [
+        Series {
+            name: ctx.t("dash.requests"),
+            values: r.stats.by_category.iter().map(|c| c.requests).collect(),
+        },
+        Series {
+            name: ctx.t("dash.entrances"),
+            values: r.stats.by_category.iter().map(|c| c.entrances).collect(),
+        },
+    ];
+    let category_chart =
+        bar_chart(ctx.t("dash.by_category"), &labels, &series, 760, 420).unwrap_or_default();
+    let months: Vec<String> = r.extras.monthly.iter().map(|(m, _, _)| m.clone()).collect();
+    let series = [
+        Series {
+            name: ctx.t("dash.received"),
+            values: r.extras.monthly.iter().map(|(_, a, _)| *a).collect(),
+        },
+        Series {
+            name: ctx.t("dash.resolved"),
+            values: r.extras.monthly.iter().map(|(_, _, b)| *b).collect(),
+        },
+    ];
+    let monthly_chart =
+        bar_chart(ctx.t("report.monthly"), &months, &series, 760, 360).unwrap_or_default();
+    let xlsx_link = format!(
+        "/report.xlsx?community={}&from={}&to={}",
+        r.community, r.from, r.to
+    );
+    Ok(render(&ReportPage {
+        ctx,
+        r,
+        category_chart,
+        monthly_chart,
+        xlsx_link,
+    }))
+}
