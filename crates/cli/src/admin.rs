@@ -33,6 +33,105 @@ pub enum UserCommand {
 }
 
 #[derive(Subcommand)]
+pub enum CommunityCommand {
+    /// Add a community laid out as numbered buildings in grids (楼 1..N, 门 1..M).
+    Add {
+        /// The name in URLs, e.g. liuxiali.
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// Prefix of request codes, e.g. LXL.
+        #[arg(long)]
+        prefix: String,
+        #[arg(long)]
+        subdistrict: String,
+        #[arg(long)]
+        district: String,
+        #[arg(long, default_value_t = 1)]
+        grids: usize,
+        #[arg(long, default_value_t = 10)]
+        buildings_per_grid: usize,
+        #[arg(long, default_value_t = 2)]
+        entrances: usize,
+    },
+}
+
+pub async fn community(store: &SqlStore, command: CommunityCommand) -> anyhow::Result<()> {
+    let CommunityCommand::Add {
+        slug,
+        name,
+        prefix,
+        subdistrict,
+        district,
+        grids,
+        buildings_per_grid,
+        entrances,
+    } = command;
+    let slug_ok = !slug.is_empty()
+        && slug.len() <= 40
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !slug_ok {
+        bail!("the slug must be 1–40 lowercase letters, digits or -");
+    }
+    if prefix.is_empty() || prefix.len() > 6 || !prefix.bytes().all(|b| b.is_ascii_uppercase()) {
+        bail!("the prefix must be 1–6 capital letters, like LXL");
+    }
+    if !(1..=50).contains(&grids)
+        || !(1..=200).contains(&buildings_per_grid)
+        || !(1..=20).contains(&entrances)
+    {
+        bail!("give 1–50 grids, 1–200 buildings per grid and 1–20 entrances per building");
+    }
+    if store.community(&slug).await.is_ok() {
+        bail!("community {slug:?} already exists");
+    }
+    let place = |kind, parent, name: &str| bangbang_store::NewPlace {
+        kind,
+        parent_id: parent,
+        name: name.into(),
+        slug: None,
+        code_prefix: None,
+        number: None,
+    };
+    let d = store
+        .add_place(place(PlaceKind::District, None, &district))
+        .await?;
+    let s = store
+        .add_place(place(PlaceKind::Subdistrict, Some(d), &subdistrict))
+        .await?;
+    let layout = crate::demo::Layout {
+        name: &name,
+        slug: &slug,
+        prefix: &prefix,
+        grids,
+        buildings_per_grid,
+        entrances_per_building: entrances,
+    };
+    let (_, list, _) = layout.create(store, s).await?;
+    for (i, category) in bangbang_domain::category::default_categories()
+        .iter()
+        .enumerate()
+    {
+        if store
+            .categories()
+            .await?
+            .iter()
+            .all(|c| c.code != category.code)
+        {
+            store.upsert_category(category, i as i64).await?;
+        }
+    }
+    println!(
+        "added {name} ({slug}) with {} buildings and {} entrances",
+        grids * buildings_per_grid,
+        list.len()
+    );
+    Ok(())
+}
+
+#[derive(Subcommand)]
 pub enum TokenCommand {
     /// Make an API token for a user and print it (it is stored only as a hash).
     Create {

@@ -44,6 +44,11 @@ enum Command {
         #[command(subcommand)]
         command: admin::UserCommand,
     },
+    /// Manage communities.
+    Community {
+        #[command(subcommand)]
+        command: admin::CommunityCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -75,6 +80,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::User { command } => admin::user(&open_store(&settings).await?, command).await?,
         Command::Token { command } => admin::token(&open_store(&settings).await?, command).await?,
+        Command::Community { command } => {
+            admin::community(&open_store(&settings).await?, command).await?
+        }
         Command::Ledger { command } => {
             return admin::ledger(&open_store(&settings).await?, command).await;
         }

@@ -164,6 +164,66 @@ fn place(kind: PlaceKind, parent: Option<i64>, name: String) -> NewPlace {
     }
 }
 
+/// A community laid out as numbered buildings in grids, each with numbered entrances.
+pub struct Layout<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub prefix: &'a str,
+    pub grids: usize,
+    pub buildings_per_grid: usize,
+    pub entrances_per_building: usize,
+}
+
+impl Layout<'_> {
+    /// Creates the community under `subdistrict` with its grids, buildings and entrances
+    /// (numbered 1.. across the community). Returns its id, the (building, entrance)
+    /// numbers and the entrance ids.
+    pub async fn create(
+        &self,
+        store: &dyn Store,
+        subdistrict: i64,
+    ) -> anyhow::Result<(i64, Vec<(String, String)>, Vec<i64>)> {
+        let community = store
+            .add_place(NewPlace {
+                slug: Some(self.slug.into()),
+                code_prefix: Some(self.prefix.into()),
+                ..place(PlaceKind::Community, Some(subdistrict), self.name.into())
+            })
+            .await?;
+        let mut entrances = Vec::new();
+        let mut entrance_ids = Vec::new();
+        for g in 0..self.grids {
+            let grid_name = GRID_NAMES
+                .get(g)
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| format!("第{}网格", g + 1));
+            let grid = store
+                .add_place(place(PlaceKind::Grid, Some(community), grid_name))
+                .await?;
+            for b in 0..self.buildings_per_grid {
+                let number = (g * self.buildings_per_grid + b + 1).to_string();
+                let building = store
+                    .add_place(NewPlace {
+                        number: Some(number.clone()),
+                        ..place(PlaceKind::Building, Some(grid), format!("{number}号楼"))
+                    })
+                    .await?;
+                for e in 1..=self.entrances_per_building {
+                    let id = store
+                        .add_place(NewPlace {
+                            number: Some(e.to_string()),
+                            ..place(PlaceKind::Entrance, Some(building), format!("{e}门"))
+                        })
+                        .await?;
+                    entrances.push((number.clone(), e.to_string()));
+                    entrance_ids.push(id);
+                }
+            }
+        }
+        Ok((community, entrances, entrance_ids))
+    }
+}
+
 /// Loads the demo unless it is already there. Returns whether anything was added.
 pub async fn seed(store: &dyn Store) -> anyhow::Result<bool> {
     match store.community("liuxiali").await {
@@ -194,39 +254,15 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<bool> {
             ))
             .await?;
         supervisor_scope.get_or_insert(sub);
-        let community = store
-            .add_place(NewPlace {
-                slug: Some(spec.slug.into()),
-                code_prefix: Some(spec.prefix.into()),
-                ..place(PlaceKind::Community, Some(sub), spec.name.into())
-            })
-            .await?;
-        let mut entrances = Vec::new();
-        let mut entrance_ids = Vec::new();
-        for (g, grid_name) in GRID_NAMES.iter().enumerate().take(spec.grids) {
-            let grid = store
-                .add_place(place(PlaceKind::Grid, Some(community), (*grid_name).into()))
-                .await?;
-            for b in 0..spec.buildings_per_grid {
-                let number = (g * spec.buildings_per_grid + b + 1).to_string();
-                let building = store
-                    .add_place(NewPlace {
-                        number: Some(number.clone()),
-                        ..place(PlaceKind::Building, Some(grid), format!("{number}号楼"))
-                    })
-                    .await?;
-                for e in 1..=spec.entrances_per_building {
-                    let id = store
-                        .add_place(NewPlace {
-                            number: Some(e.to_string()),
-                            ..place(PlaceKind::Entrance, Some(building), format!("{e}门"))
-                        })
-                        .await?;
-                    entrances.push((number.clone(), e.to_string()));
-                    entrance_ids.push(id);
-                }
-            }
-        }
+        let layout = Layout {
+            name: spec.name,
+            slug: spec.slug,
+            prefix: spec.prefix,
+            grids: spec.grids,
+            buildings_per_grid: spec.buildings_per_grid,
+            entrances_per_building: spec.entrances_per_building,
+        };
+        let (community, entrances, entrance_ids) = layout.create(store, sub).await?;
         let mut actors: Vec<Actor> = Vec::new();
         for (i, a) in spec.accounts.iter().enumerate() {
             let user = store
