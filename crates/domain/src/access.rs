@@ -134,16 +134,15 @@ impl Actor {
         Ok(())
     }
 
-    /// Whether the reporter's phone and room may be shown in full.
+    /// Whether the reporter's phone and room may be shown in full: always to the office,
+    /// to a volunteer only while the job is accepted and in hand.
     pub fn sees_personal_data(&self, request: &RequestFacts) -> bool {
         match self.role {
             Role::Staff | Role::Admin => true,
+            // Only while the job is theirs and in hand: from acceptance to resolution.
             Role::Volunteer => {
                 request.assignee_id == Some(self.user_id)
-                    && !matches!(
-                        request.status,
-                        Status::Submitted | Status::Pooled | Status::Dispatched
-                    )
+                    && matches!(request.status, Status::Accepted | Status::InProgress)
             }
             Role::GridWorker | Role::Supervisor | Role::Resident => false,
         }
@@ -357,6 +356,11 @@ mod tests {
         assert!(!v.sees_personal_data(&facts(Status::Dispatched, Some(10))));
         assert!(v.sees_personal_data(&facts(Status::Accepted, Some(10))));
         assert!(!v.sees_personal_data(&facts(Status::Accepted, Some(11))));
+        assert!(v.sees_personal_data(&facts(Status::InProgress, Some(10))));
+        assert!(
+            !v.sees_personal_data(&facts(Status::Resolved, Some(10))),
+            "masked again once done"
+        );
         assert!(actor(Role::Staff, Some(3)).sees_personal_data(&facts(Status::Pooled, None)));
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_room("301"), "***");

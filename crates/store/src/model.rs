@@ -163,6 +163,8 @@ pub struct EventRecord {
     pub seq: i64,
     pub request_id: i64,
     pub actor: String,
+    /// The actor's display name, when the actor is a user.
+    pub actor_name: Option<String>,
     pub actor_id: Option<i64>,
     pub at: DateTime<Utc>,
     pub kind: String,
@@ -189,6 +191,8 @@ pub struct RequestFilter {
     pub to_ms: Option<i64>,
     pub cursor: Option<Cursor>,
     pub limit: u32,
+    /// Oldest first (ledgers, exports) instead of newest first.
+    pub ascending: bool,
 }
 
 /// Keyset position: newest first, by (reported time, id).

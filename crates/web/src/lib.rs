@@ -38,8 +38,22 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
         .merge(pages::router().layer(middleware::from_fn(pages::browser_cookies)))
-        .fallback(|| async { AppError::NotFound("no such page or endpoint".into()) })
+        .fallback(not_found)
         .with_state(state)
+}
+
+/// Unknown addresses: a friendly page for browsers, JSON for everyone else.
+async fn not_found(headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        pages::not_found_page()
+    } else {
+        AppError::NotFound("no such page or endpoint".into()).into_response()
+    }
 }
 
 async fn healthz() -> &'static str {

@@ -129,7 +129,7 @@ on_both!(
     hours_honour_certificate_and_report,
 );
 
-fn good_ask<'a>(csrf: &'a str) -> Vec<(&'a str, &'a str)> {
+fn good_ask(csrf: &str) -> Vec<(&str, &str)> {
     vec![
         ("_csrf", csrf),
         ("category", "sewer_overflow"),
@@ -211,18 +211,18 @@ async fn resident_form_errors_keep_what_was_typed(site: Site) {
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
         (
             with(good_ask(&csrf), "reporter.phone", "12345"),
-            "not a phone number",
+            "电话号码不对",
         ),
-        (with(good_ask(&csrf), "reporter.name", ""), "is required"),
-        (with(good_ask(&csrf), "description", ""), "is required"),
-        (with(good_ask(&csrf), "category", "ufo"), "unknown category"),
+        (with(good_ask(&csrf), "reporter.name", ""), "必填"),
+        (with(good_ask(&csrf), "description", ""), "必填"),
+        (with(good_ask(&csrf), "category", "ufo"), "请选择问题类别"),
         (
             with(good_ask(&csrf), "address.building", "99"),
-            "no building 99",
+            "本社区没有99号楼",
         ),
         (
             with(good_ask(&csrf), "address.entrance", "7"),
-            "no entrance 7",
+            "3号楼没有7门",
         ),
     ];
     for (form, message) in cases {
@@ -234,7 +234,7 @@ async fn resident_form_errors_keep_what_was_typed(site: Site) {
             "the form says something is wrong"
         );
         assert!(
-            html.contains("楼道下水往外冒") || message == "is required",
+            html.contains("楼道下水往外冒") || message == "必填",
             "typed text is kept"
         );
     }
@@ -291,12 +291,12 @@ async fn staff_and_patrol_form_errors(site: Site) {
     );
     let (status, html) = site.post(&staff, "/desk/intake", &form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("unknown channel"), "channel error shown");
-    assert!(html.contains("is in the future"), "date error shown");
+    assert!(html.contains("渠道不对"), "channel error shown");
+    assert!(html.contains("不能是将来的时间"), "date error shown");
     let form = with(good_ask(&csrf), "urgency", "asap");
     let (status, html) = site.post(&staff, "/desk/intake", &form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("unknown urgency"));
+    assert!(html.contains("紧急程度不对"));
     assert_eq!(site.count().await, before);
     let (status, _) = site
         .post(

@@ -93,23 +93,38 @@ const EVENT_SELECT: &str =
     "SELECT seq, request_id, actor, actor_id, at_ms, kind, data, prev_hash, hash FROM events ";
 
 pub(crate) async fn events_of(pool: &AnyPool, request_id: i64) -> StoreResult<Vec<EventRecord>> {
-    let sql = format!("{EVENT_SELECT} WHERE request_id = $1 ORDER BY seq");
-    let rows = sqlx::query_as::<_, EventRow>(&sql)
-        .bind(request_id)
-        .fetch_all(pool)
-        .await?;
+    #[derive(sqlx::FromRow)]
+    struct Named {
+        #[sqlx(flatten)]
+        event: EventRow,
+        actor_name: Option<String>,
+    }
+    let rows: Vec<Named> = sqlx::query_as(
+        "SELECT e.seq, e.request_id, e.actor, e.actor_id, e.at_ms, e.kind, e.data, e.prev_hash, e.hash, \
+         u.display_name AS actor_name FROM events e LEFT JOIN users u ON u.id = e.actor_id \
+         WHERE e.request_id = $1 ORDER BY e.seq",
+    )
+    .bind(request_id)
+    .fetch_all(pool)
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|row| EventRecord {
-            seq: row.seq,
-            request_id: row.request_id.unwrap_or(0),
-            actor: row.actor,
-            actor_id: row.actor_id,
-            at: from_ms(row.at_ms),
-            kind: row.kind,
-            data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
-            hash: row.hash,
-        })
+        .map(
+            |Named {
+                 event: row,
+                 actor_name,
+             }| EventRecord {
+                seq: row.seq,
+                request_id: row.request_id.unwrap_or(0),
+                actor: row.actor,
+                actor_name,
+                actor_id: row.actor_id,
+                at: from_ms(row.at_ms),
+                kind: row.kind,
+                data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
+                hash: row.hash,
+            },
+        )
         .collect())
 }
 

@@ -464,16 +464,22 @@ pub(crate) async fn list(
 ) -> StoreResult<Page<RequestRecord>> {
     let mut sql = SqlBuilder::new(REQUEST_SELECT);
     push_filter(&mut sql, filter);
+    let (op, order) = if filter.ascending {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
     if let Some(cursor) = filter.cursor {
         let ms = sql.int(cursor.reported_ms);
         let id = sql.int(cursor.id);
         sql.push(&format!(
-            " AND (r.reported_ms < {ms} OR (r.reported_ms = {ms} AND r.id < {id}))"
+            " AND (r.reported_ms {op} {ms} OR (r.reported_ms = {ms} AND r.id {op} {id}))"
         ));
     }
-    let limit = filter.limit.clamp(1, 200);
+    // Pages of up to 200 for people; exports read in pages of up to 5000.
+    let limit = filter.limit.clamp(1, 5000);
     sql.push(&format!(
-        " ORDER BY r.reported_ms DESC, r.id DESC LIMIT {}",
+        " ORDER BY r.reported_ms {order}, r.id {order} LIMIT {}",
         limit + 1
     ));
     let rows = sql.query_as::<RequestRow>().fetch_all(pool).await?;

@@ -223,6 +223,7 @@ async fn list(
         to_ms,
         cursor,
         limit,
+        ascending: false,
     };
     let page = state.store.list_requests(&filter).await?;
     let now = Utc::now();

@@ -190,6 +190,19 @@ impl Ctx {
         format!("{}?lang={code}", self.path)
     }
 
+    /// A code's name: the Chinese given, or its English word from the texts.
+    fn word(&self, code: &str, zh: &'static str) -> &'static str {
+        if self.en() {
+            super::i18n::TEXTS
+                .iter()
+                .find(|(k, _, _)| k.strip_prefix("en.") == Some(code))
+                .map(|(_, _, en)| *en)
+                .unwrap_or(zh)
+        } else {
+            zh
+        }
+    }
+
     pub fn time(&self, at: &DateTime<Utc>) -> String {
         at.with_timezone(&shanghai())
             .format("%Y-%m-%d %H:%M")
@@ -201,27 +214,15 @@ impl Ctx {
     }
 
     pub fn status(&self, s: &Status) -> &'static str {
-        if self.en() {
-            s.as_str()
-        } else {
-            s.zh()
-        }
+        self.word(s.as_str(), s.zh())
     }
 
     pub fn channel(&self, c: &Channel) -> &'static str {
-        if self.en() {
-            c.as_str()
-        } else {
-            c.zh()
-        }
+        self.word(c.as_str(), c.zh())
     }
 
     pub fn urgency(&self, u: &Urgency) -> &'static str {
-        if self.en() {
-            u.as_str()
-        } else {
-            u.zh()
-        }
+        self.word(u.as_str(), u.zh())
     }
 
     pub fn satisfaction(&self, code: &str) -> &'static str {
@@ -279,8 +280,7 @@ impl Ctx {
 
     pub fn role(&self) -> &'static str {
         match &self.actor {
-            Some(a) if self.en() => a.role.as_str(),
-            Some(a) => a.role.zh(),
+            Some(a) => self.word(a.role.as_str(), a.role.zh()),
             None => "",
         }
     }

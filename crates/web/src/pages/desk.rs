@@ -141,12 +141,21 @@ impl Step {
         event_key(&self.event.kind)
     }
 
+    /// Who did it, by name where the actor is a user.
+    pub fn who(&self) -> &str {
+        match (&self.event.actor_name, self.event.actor.as_str()) {
+            (Some(name), _) => name,
+            (None, "resident") => "居民",
+            (None, other) => other,
+        }
+    }
+
     pub fn short_hash(&self) -> &str {
         &self.event.hash[..12]
     }
 }
 
-fn describe(event: &EventRecord, masked: bool) -> String {
+fn describe(ctx: &Ctx, event: &EventRecord, masked: bool) -> String {
     let d = &event.data;
     let text = |k: &str| {
         d.get(k)
@@ -188,7 +197,11 @@ fn describe(event: &EventRecord, masked: bool) -> String {
             text("note"),
             text("next_at").get(..10).unwrap_or_default()
         ),
-        "reviewed" => format!("{} {}", text("satisfaction"), text("note")),
+        "reviewed" => format!(
+            "{} {}",
+            ctx.satisfaction(&text("satisfaction")),
+            text("note")
+        ),
         "closed" => format!(
             "{} {} {}",
             text("reason"),
@@ -291,7 +304,7 @@ async fn request_page(
         steps: events
             .iter()
             .map(|e| Step {
-                detail: describe(e, masked),
+                detail: describe(&ctx, e, masked),
                 event: e.clone(),
             })
             .collect(),

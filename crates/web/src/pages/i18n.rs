@@ -203,10 +203,97 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("report.summary_2", "件，经社区协调及志愿者参与共办结", " requests; with the community and volunteers it resolved "),
     ("report.summary_3", "件，", ", and "),
     ("report.summary_4", "件在长期跟进中。", " are in long-term follow-up."),
+    ("en.submitted", "待派单", "Waiting for dispatch"),
+    ("en.pooled", "待接单", "In the open pool"),
+    ("en.dispatched", "已派单", "Dispatched"),
+    ("en.accepted", "已接单", "Accepted"),
+    ("en.in_progress", "处置中", "In progress"),
+    ("en.long_term", "长期跟进", "Long-term follow-up"),
+    ("en.resolved", "已办结", "Resolved"),
+    ("en.reviewed", "已回访", "Called back"),
+    ("en.closed", "已关闭", "Closed"),
+    ("en.phone", "来电", "Phone call"),
+    ("en.visit", "来访", "Visit"),
+    ("en.grid_patrol", "网格巡查", "Grid patrol"),
+    ("en.web", "扫码自助", "Web / QR"),
+    ("en.api", "接口", "API"),
+    ("en.import", "导入", "Imported"),
+    ("en.normal", "一般", "Normal"),
+    ("en.urgent", "紧急", "Urgent"),
+    ("en.critical", "特急", "Critical"),
+    ("en.staff", "社区工作人员", "Community staff"),
+    ("en.grid_worker", "网格员", "Grid worker"),
+    ("en.volunteer", "志愿者", "Volunteer"),
+    ("en.supervisor", "街道/区督办", "Supervisor"),
+    ("en.admin", "管理员", "Administrator"),
+    ("en.resident", "居民", "Resident"),
+    ("field.category_short", "类别", "Category"),
+    ("def.response", "在响应时限内首次处置（派单、发布、办结、转长期跟进或关闭）的件数 ÷ 收到件数", "requests first acted on (dispatched, pooled, resolved, moved to long-term follow-up or closed) within the response limit ÷ requests received"),
+    ("def.resolution", "已办结件数（含已回访）÷ 收到件数", "requests resolved (with or without the call-back) ÷ requests received"),
+    ("def.on_time", "在办结时限内办结的件数 ÷ 已办结件数", "requests resolved within the resolution limit ÷ requests resolved"),
+    ("def.satisfaction", "回访评价为满意或基本满意的件数 ÷ 参与评价的件数", "call-backs rated satisfied or basically satisfied ÷ call-backs rated"),
     ("common.save", "保存", "Save"),
     ("common.yes", "是", "Yes"),
     ("common.view", "查看", "View"),
 ];
+
+/// A field error from the domain (written in English) in the page's language.
+pub fn field_message(lang: Lang, message: &str) -> String {
+    if lang == Lang::En {
+        return message.to_string();
+    }
+    let between = |text: &str, start: &str, end: &str| -> Option<String> {
+        text.strip_prefix(start)?
+            .strip_suffix(end)
+            .map(String::from)
+    };
+    if message == "is required" {
+        return "必填".into();
+    }
+    if let Some(n) = between(message, "is longer than ", " characters") {
+        return format!("不能超过{n}个字");
+    }
+    if message.starts_with("is not a phone number") {
+        return "电话号码不对：请填11位手机号（如13812345678）或带区号的座机（如022-26281234）"
+            .into();
+    }
+    if message == "is in the future" {
+        return "不能是将来的时间".into();
+    }
+    if message.starts_with("is before 2000") {
+        return "时间太早了".into();
+    }
+    if message.starts_with("is not a date") {
+        return "时间格式不对，例如 2024-07-03 09:30".into();
+    }
+    if message.starts_with("unknown category") {
+        return "请选择问题类别".into();
+    }
+    if message.starts_with("unknown channel") {
+        return "渠道不对".into();
+    }
+    if message.starts_with("unknown urgency") {
+        return "紧急程度不对".into();
+    }
+    if message.starts_with("unknown community") {
+        return "没有这个社区".into();
+    }
+    if let Some(b) = between(message, "there is no building ", " in this community") {
+        return format!("本社区没有{b}号楼");
+    }
+    if let Some(rest) = message.strip_prefix("building ") {
+        if let Some((b, e)) = rest.split_once(" has no entrance ") {
+            return format!("{b}号楼没有{e}门");
+        }
+    }
+    if message.starts_with("is required when an entrance") {
+        return "选了门，也请选楼号".into();
+    }
+    if message == "must be text" {
+        return "格式不对".into();
+    }
+    message.to_string()
+}
 
 pub fn text(lang: Lang, key: &str) -> &'static str {
     match TEXTS.iter().find(|(k, _, _)| *k == key) {
@@ -224,6 +311,22 @@ pub fn text(lang: Lang, key: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn domain_messages_read_in_chinese() {
+        let zh = |m: &str| field_message(Lang::Zh, m);
+        assert_eq!(zh("is required"), "必填");
+        assert_eq!(zh("is longer than 2000 characters"), "不能超过2000个字");
+        assert!(
+            zh("is not a phone number: use a mobile like 13812345678").starts_with("电话号码不对")
+        );
+        assert_eq!(
+            zh("there is no building 99 in this community"),
+            "本社区没有99号楼"
+        );
+        assert_eq!(zh("building 3 has no entrance 9"), "3号楼没有9门");
+        assert_eq!(field_message(Lang::En, "is required"), "is required");
+    }
 
     #[test]
     fn keys_are_unique_and_every_template_key_exists() {

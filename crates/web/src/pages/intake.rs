@@ -81,6 +81,7 @@ async fn form_page(
             "/g/patrol".into(),
         ),
     };
+    let form = form.localized(ctx.lang);
     let status = if form.failed() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -147,26 +148,27 @@ async fn submit(
     };
     let mut errors = FieldErrors::new();
     let draft = input.parse(Utc::now()).map_err(|e| errors.merge(e)).ok();
-    let photo = match form.file("photo") {
+    // Decoding and re-encoding is heavy: keep it off the async workers.
+    let processed = match form.file("photo").map(<[u8]>::to_vec) {
         None => None,
-        // Decoding and re-encoding is heavy: keep it off the async workers.
-        Some(bytes) => match {
-            let bytes = bytes.to_vec();
+        Some(bytes) => Some(
             tokio::task::spawn_blocking(move || photos::process(&bytes))
                 .await
-                .map_err(|e| AppError::Internal(format!("photo task: {e}")))?
-        } {
-            Ok(photo) => Some(photo),
-            Err(e) => {
-                let message = if english {
-                    e.to_string()
-                } else {
-                    e.message_zh()
-                };
-                errors.add("photo", message);
-                None
-            }
-        },
+                .map_err(|e| AppError::Internal(format!("photo task: {e}")))?,
+        ),
+    };
+    let photo = match processed {
+        None => None,
+        Some(Ok(photo)) => Some(photo),
+        Some(Err(e)) => {
+            let message = if english {
+                e.to_string()
+            } else {
+                e.message_zh()
+            };
+            errors.add("photo", message);
+            None
+        }
     };
     let values = form_values(form);
     let Some(mut draft) = draft.filter(|_| errors.is_empty()) else {
@@ -306,7 +308,7 @@ async fn intake(
 ) -> Result<Response, PageError> {
     let community = own_community(&state, &actor, OFFICE).await?;
     match submit(&state, &actor, Mode::Intake, &community, &form, ctx.en()).await? {
-        Ok(record) => Ok(Redirect::to(&format!("/desk/requests/{}", record.id)).into_response()),
+        Ok(record) => Ok(Redirect::to(&format!("/requests/{}", record.id)).into_response()),
         Err(form) => form_page(&state, ctx, Mode::Intake, community, form, None).await,
     }
 }

@@ -27,6 +27,16 @@ use bangbang_media::photos::MAX_UPLOAD_BYTES;
 
 pub use ctx::browser_cookies;
 
+/// The friendly page for an address that does not exist.
+pub fn not_found_page() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    form::PageError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "没有这个页面 / there is no such page",
+    )
+    .into_response()
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(session::router())

@@ -33,6 +33,7 @@ pub struct ReportQuery {
 /// Everything the report shows, gathered once for the page and the workbook.
 pub struct Report {
     pub title: String,
+    /// The communities covered, by name.
     pub scope_name: String,
     pub community: String,
     pub from: NaiveDate,

@@ -13,6 +13,16 @@ impl FormState {
         FormState { values, errors }
     }
 
+    /// The same form with its error messages in the page's language.
+    pub fn localized(mut self, lang: super::i18n::Lang) -> FormState {
+        let mut errors = FieldErrors::new();
+        for (field, message) in self.errors.iter() {
+            errors.add(field, super::i18n::field_message(lang, message));
+        }
+        self.errors = errors;
+        self
+    }
+
     pub fn with(mut self, name: &str, value: &str) -> FormState {
         self.values.push((name.into(), value.into()));
         self

@@ -102,10 +102,13 @@ async fn tasks(
         .into_iter()
         .filter(|j| j.r.state.assignee_id == Some(actor.user_id))
         .collect();
-    let minutes: i64 = mine
+    // From the hours ledger, so every job and activity counts, however many there are.
+    let minutes: i64 = state
+        .store
+        .hours_ledger(actor.user_id, 0, i64::MAX)
+        .await?
         .iter()
-        .filter(|j| j.r.status().is_resolved())
-        .filter_map(|j| j.r.state.service_minutes)
+        .map(|e| e.minutes)
         .sum();
     // Work in hand first, then what is done.
     let (mut open, done): (Vec<Job>, Vec<Job>) =
