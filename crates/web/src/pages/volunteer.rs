@@ -113,7 +113,8 @@ async fn tasks(
     // Work in hand first, then what is done.
     let (mut open, done): (Vec<Job>, Vec<Job>) =
         mine.into_iter().partition(|j| j.r.status().is_open());
-    open.extend(done);
+    // The most recent finished jobs only; the certificate has the whole record.
+    open.extend(done.into_iter().take(20));
     let hours = format!("{:.1}", minutes as f64 / 60.0);
     Ok(render(&VolunteerPage {
         ctx,
