@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod demo;
+pub mod files;
 pub mod settings;
 
 use anyhow::{bail, Context};
@@ -44,6 +45,12 @@ enum Command {
         #[command(subcommand)]
         command: admin::UserCommand,
     },
+    /// Export 接待台账 / 处置清单 to .xlsx or .csv.
+    Export(files::ExportArgs),
+    /// Import a hand-kept ledger (.xlsx, .xls, .csv); --dry-run shows what would happen.
+    Import(files::ImportArgs),
+    /// Write the mid-term report (中期汇报) as .html or .xlsx.
+    Report(files::ReportArgs),
     /// Manage communities.
     Community {
         #[command(subcommand)]
@@ -80,6 +87,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::User { command } => admin::user(&open_store(&settings).await?, command).await?,
         Command::Token { command } => admin::token(&open_store(&settings).await?, command).await?,
+        Command::Export(args) => files::export(&open_store(&settings).await?, args).await?,
+        Command::Import(args) => return files::import(&open_store(&settings).await?, args).await,
+        Command::Report(args) => {
+            files::report(
+                open_store(&settings).await?,
+                settings.data_dir.clone(),
+                args,
+            )
+            .await?
+        }
         Command::Community { command } => {
             admin::community(&open_store(&settings).await?, command).await?
         }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 mod error;
 pub mod pages;
+pub mod transfer;
 
 pub use error::AppError;
 

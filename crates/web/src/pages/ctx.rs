@@ -172,6 +172,17 @@ pub fn urlencode(text: &str) -> String {
 }
 
 impl Ctx {
+    /// A context for pages rendered outside a request (the command line's report).
+    pub fn offline(lang: Lang, categories: Vec<Category>) -> Ctx {
+        Ctx {
+            lang,
+            actor: None,
+            csrf: String::new(),
+            path: "/report".into(),
+            categories,
+        }
+    }
+
     pub fn t(&self, key: &str) -> &'static str {
         text(self.lang, key)
     }
@@ -231,6 +242,10 @@ impl Ctx {
             "basic" => self.t("sat.basic"),
             _ => self.t("sat.unsatisfied"),
         }
+    }
+
+    pub fn status_of(&self, code: &str) -> &'static str {
+        Status::parse(code).map(|s| self.status(&s)).unwrap_or("?")
     }
 
     pub fn channel_of(&self, code: &str) -> &'static str {

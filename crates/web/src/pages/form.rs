@@ -12,8 +12,8 @@ use axum::Form;
 /// The fields of a posted form (urlencoded or multipart) and any uploaded files.
 pub struct PageForm {
     fields: Vec<(String, String)>,
-    /// (field name, bytes) of non-empty file parts.
-    pub files: Vec<(String, Vec<u8>)>,
+    /// (field name, file name, bytes) of non-empty file parts.
+    pub files: Vec<(String, String, Vec<u8>)>,
 }
 
 impl PageForm {
@@ -32,8 +32,16 @@ impl PageForm {
     pub fn file(&self, name: &str) -> Option<&[u8]> {
         self.files
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_slice())
+            .find(|(k, _, _)| k == name)
+            .map(|(_, _, v)| v.as_slice())
+    }
+
+    /// The name the browser gave an uploaded file.
+    pub fn file_name(&self, name: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(k, _, _)| k == name)
+            .map(|(_, n, _)| n.as_str())
     }
 }
 
@@ -63,7 +71,7 @@ impl<S: Send + Sync> FromRequest<S> for PageForm {
                 )
             })? {
                 let name = field.name().unwrap_or_default().to_string();
-                if field.file_name().is_some() {
+                if let Some(file_name) = field.file_name().map(String::from) {
                     let bytes = field.bytes().await.map_err(|e| {
                         PageError::new(
                             StatusCode::PAYLOAD_TOO_LARGE,
@@ -71,7 +79,7 @@ impl<S: Send + Sync> FromRequest<S> for PageForm {
                         )
                     })?;
                     if !bytes.is_empty() {
-                        form.files.push((name, bytes.to_vec()));
+                        form.files.push((name, file_name, bytes.to_vec()));
                     }
                 } else {
                     let value = field.text().await.unwrap_or_default();

@@ -43,10 +43,10 @@ impl LedgerQuery {
     }
 
     pub fn view(&self) -> &str {
-        if Self::get(&self.view) == "disposal" {
-            "disposal"
-        } else {
-            "intake"
+        match Self::get(&self.view) {
+            "disposal" => "disposal",
+            "both" => "both",
+            _ => "intake",
         }
     }
 
@@ -112,12 +112,9 @@ struct LedgerPage {
     problems: Vec<String>,
 }
 
-async fn ledger(
-    State(state): State<AppState>,
-    SignedIn(ctx, actor): SignedIn,
-    Query(q): Query<LedgerQuery>,
-) -> Result<Response, PageError> {
-    require(&actor, READERS)?;
+/// The request filter a ledger query asks for, within the actor's scope, and any dates
+/// that could not be read.
+pub fn filter_of(actor: &bangbang_domain::Actor, q: &LedgerQuery) -> (RequestFilter, Vec<String>) {
     let mut problems = Vec::new();
     let mut date = |text: &str, what: &str| {
         if text.is_empty() {
@@ -146,6 +143,16 @@ async fn ledger(
         limit: 50,
         ..Default::default()
     };
+    (filter, problems)
+}
+
+async fn ledger(
+    State(state): State<AppState>,
+    SignedIn(ctx, actor): SignedIn,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, PageError> {
+    require(&actor, READERS)?;
+    let (filter, problems) = filter_of(&actor, &q);
     let page = state.store.list_requests(&filter).await?;
     let rows = page
         .items

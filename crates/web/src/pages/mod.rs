@@ -5,12 +5,13 @@
 mod ctx;
 mod dashboard;
 mod desk;
+mod files;
 mod form;
 pub mod i18n;
 mod intake;
-mod ledger;
+pub mod ledger;
 mod photos;
-mod report;
+pub mod report;
 mod session;
 mod state;
 mod track;
@@ -26,6 +27,7 @@ use axum::Router;
 use bangbang_media::photos::MAX_UPLOAD_BYTES;
 
 pub use ctx::browser_cookies;
+pub use form::PageError;
 
 /// The friendly page for an address that does not exist.
 pub fn not_found_page() -> axum::response::Response {
@@ -49,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(photos::router())
         .merge(report::router())
+        .merge(files::router())
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         // Room for one photo plus the form around it.

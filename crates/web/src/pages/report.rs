@@ -109,6 +109,11 @@ async fn report_page(
 ) -> Result<Response, PageError> {
     require(&actor, READERS)?;
     let r = gather(&state, &actor, &q).await?;
+    Ok(render(&report_view(ctx, r)))
+}
+
+/// The printable report page for `r`.
+fn report_view(ctx: Ctx, r: Report) -> ReportPage {
     let labels: Vec<String> = r
         .stats
         .by_category
@@ -144,11 +149,94 @@ async fn report_page(
         "/report.xlsx?community={}&from={}&to={}",
         r.community, r.from, r.to
     );
-    Ok(render(&ReportPage {
+    ReportPage {
         ctx,
         r,
         category_chart,
         monthly_chart,
         xlsx_link,
-    }))
+    }
+}
+
+/// The report as a standalone HTML page, for `bangbang report --format html`.
+pub async fn report_html(
+    state: &AppState,
+    actor: &bangbang_domain::Actor,
+    q: &ReportQuery,
+) -> Result<String, PageError> {
+    let r = gather(state, actor, q).await?;
+    let ctx = Ctx::offline(super::i18n::Lang::Zh, state.store.categories().await?);
+    report_view(ctx, r)
+        .render()
+        .map_err(|e| PageError::from(crate::AppError::Internal(e.to_string())))
+}
+
+/// The report as the workbook shows it (in Chinese, as offices file it).
+pub fn report_data(
+    r: &Report,
+    categories: &[bangbang_domain::category::Category],
+) -> bangbang_sheets::ReportData {
+    let c = &r.stats.counts;
+    let rates = &r.stats.rates;
+    let rate = |name: &str, rate: &bangbang_domain::stats::Rate, key: &str| {
+        (
+            name.to_string(),
+            rate.percent(),
+            rate.numerator,
+            rate.denominator,
+            super::i18n::text(super::i18n::Lang::Zh, key).to_string(),
+        )
+    };
+    let name_of = |code: &str| {
+        categories
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| c.name_zh.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    bangbang_sheets::ReportData {
+        title: r.title.clone(),
+        community: r.scope_name.clone(),
+        period: format!("{} 至 {}", r.from, r.to),
+        counts: vec![
+            ("收到诉求".into(), c.received),
+            ("已办结".into(), c.resolved),
+            ("长期跟进".into(), c.long_term),
+            ("在办".into(), c.open),
+            ("超时".into(), c.overdue),
+        ],
+        rates: vec![
+            rate("响应率", &rates.response, "def.response"),
+            rate("办结率", &rates.resolution, "def.resolution"),
+            rate("按时办结率", &rates.on_time, "def.on_time"),
+            rate("满意率", &rates.satisfaction, "def.satisfaction"),
+        ],
+        by_category: r
+            .stats
+            .by_category
+            .iter()
+            .map(|f| (name_of(&f.category), f.requests, f.resolved, f.entrances))
+            .collect(),
+        by_channel: r
+            .stats
+            .by_channel
+            .iter()
+            .map(|f| {
+                (
+                    bangbang_domain::Channel::parse(&f.channel)
+                        .map(|c| c.zh().to_string())
+                        .unwrap_or_else(|| f.channel.clone()),
+                    f.requests,
+                    f.resolved,
+                )
+            })
+            .collect(),
+        by_grid: r.extras.by_grid.clone(),
+        monthly: r.extras.monthly.clone(),
+        top_volunteers: r
+            .volunteers
+            .iter()
+            .map(|v| (v.display_name.clone(), v.jobs, v.hours(), v.stars()))
+            .collect(),
+    }
 }

@@ -1,0 +1,140 @@
+//! The .xlsx side of the ledger export: rust_xlsxwriter in constant-memory mode.
+//!
+//! Constant-memory mode flushes each row to a temporary file as soon as the next row is
+//! started, so rows must be written strictly in order. Everything that is not cell data
+//! (column widths, frozen panes, the autofilter range, print setup) is worksheet metadata
+//! that rust_xlsxwriter writes around the streamed `<sheetData>` when the workbook is
+//! saved, so the autofilter can be given its true last row in [`XlsxLedger::finish`].
+
+use super::{Cell, Column, LedgerRow, View};
+use crate::SheetError;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+use std::path::{Path, PathBuf};
+
+/// Excel's row limit.
+const MAX_ROWS: u32 = 1_048_576;
+/// A4 in Excel's paper-size numbering.
+const PAPER_A4: u8 = 9;
+
+pub(crate) struct XlsxLedger {
+    workbook: Workbook,
+    path: PathBuf,
+    columns: &'static [Column],
+    header_row: u32,
+    next_row: u32,
+    formats: Formats,
+}
+
+struct Formats {
+    text: Format,
+    wrap: Format,
+    date: Format,
+    int: Format,
+    hours: Format,
+}
+
+impl XlsxLedger {
+    pub(crate) fn create(path: &Path, view: View, title: &str) -> Result<Self, SheetError> {
+        let mut workbook = Workbook::new();
+        // Keep the streamed rows next to the output rather than in /tmp, which may be a
+        // small tmpfs: a million rows of sheet XML is several hundred megabytes.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            workbook.set_tempdir(dir)?;
+        }
+        let columns = view.columns();
+        let last_col = (columns.len() - 1) as u16;
+        let border = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter);
+        let formats = Formats {
+            text: border.clone(),
+            wrap: border.clone().set_text_wrap(),
+            date: border.clone().set_num_format("yyyy-mm-dd hh:mm"),
+            int: border.clone().set_align(FormatAlign::Center),
+            hours: border.clone().set_num_format("0.0"),
+        };
+        let header = border
+            .clone()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(FormatAlign::Center)
+            .set_background_color(0xD9E1F2);
+        let title_format = Format::new()
+            .set_bold()
+            .set_font_size(16)
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter);
+
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(view.sheet_name())?;
+        for (i, column) in columns.iter().enumerate() {
+            sheet.set_column_width(i as u16, column.width())?;
+        }
+        let header_row = if title.trim().is_empty() {
+            0
+        } else {
+            sheet.set_row_height(0, 30)?;
+            sheet.merge_range(0, 0, 0, last_col, title.trim(), &title_format)?;
+            1
+        };
+        sheet.set_row_height(header_row, 22)?;
+        for (i, column) in columns.iter().enumerate() {
+            sheet.write_string_with_format(header_row, i as u16, column.header(), &header)?;
+        }
+        sheet.set_freeze_panes(header_row + 1, 0)?;
+        sheet.set_repeat_rows(0, header_row)?;
+        sheet
+            .set_landscape()
+            .set_paper_size(PAPER_A4)
+            .set_print_fit_to_pages(1, 0);
+
+        Ok(XlsxLedger {
+            workbook,
+            path: path.to_path_buf(),
+            columns,
+            header_row,
+            next_row: header_row + 1,
+            formats,
+        })
+    }
+
+    pub(crate) fn push(&mut self, row: &LedgerRow) -> Result<(), SheetError> {
+        if self.next_row >= MAX_ROWS {
+            return Err(SheetError::TooManyRows {
+                limit: u64::from(MAX_ROWS - self.header_row - 1),
+            });
+        }
+        let r = self.next_row;
+        let f = &self.formats;
+        let sheet = sheet(&mut self.workbook)?;
+        for (i, column) in self.columns.iter().enumerate() {
+            let c = i as u16;
+            match column.cell(row) {
+                Cell::Int(n) => sheet.write_number_with_format(r, c, n as f64, &f.int)?,
+                Cell::Text("") => sheet.write_blank(r, c, &f.text)?,
+                Cell::Text(text) => {
+                    let format = if column.wraps() { &f.wrap } else { &f.text };
+                    sheet.write_string_with_format(r, c, text, format)?
+                }
+                Cell::Date(Some(at)) => sheet.write_datetime_with_format(r, c, at, &f.date)?,
+                Cell::Date(None) => sheet.write_blank(r, c, &f.date)?,
+                Cell::Number(Some(n)) => sheet.write_number_with_format(r, c, n, &f.hours)?,
+                Cell::Number(None) => sheet.write_blank(r, c, &f.hours)?,
+            };
+        }
+        self.next_row += 1;
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> Result<(), SheetError> {
+        let last_col = (self.columns.len() - 1) as u16;
+        let last_row = self.next_row - 1;
+        sheet(&mut self.workbook)?.autofilter(self.header_row, 0, last_row, last_col)?;
+        self.workbook.save(&self.path)?;
+        Ok(())
+    }
+}
+
+fn sheet(workbook: &mut Workbook) -> Result<&mut Worksheet, SheetError> {
+    Ok(workbook.worksheet_from_index(0)?)
+}

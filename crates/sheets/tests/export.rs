@@ -1,0 +1,218 @@
+//! Ledger export: what a person opening the file would check.
+
+use bangbang_sheets::{headers, Format, LedgerRow, LedgerWriter, View};
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use chrono::NaiveDate;
+use std::path::Path;
+
+fn rows() -> Vec<LedgerRow> {
+    let at = |d: u32, h: u32, m: u32| {
+        NaiveDate::from_ymd_opt(2024, 7, d)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+    };
+    vec![
+        LedgerRow {
+            seq: 1,
+            code: "LXL-2024-0001".into(),
+            reported_at: at(3, 9, 30),
+            reporter_name: "张桂兰".into(),
+            reporter_phone: "13812345678".into(),
+            address: "3号楼2门301".into(),
+            description: "厨房下水返水，地面积水，\n楼下也漏".into(),
+            category: "下水跑冒".into(),
+            channel: "来电".into(),
+            dispatched_at: Some(at(3, 10, 0)),
+            assignee: "刘师傅".into(),
+            outcome: "疏通主管道".into(),
+            resolved_at: Some(at(3, 16, 0)),
+            status: "已办结".into(),
+            satisfaction: "满意".into(),
+            hours: Some(1.5),
+        },
+        LedgerRow {
+            seq: 2,
+            code: "LXL-2024-0002".into(),
+            reported_at: at(5, 14, 5),
+            reporter_name: "=HYPERLINK(\"http://x\")".into(),
+            reporter_phone: "022-26281234".into(),
+            address: "5号楼1门".into(),
+            description: "楼道灯不亮, \"三楼\"".into(),
+            category: "楼道灯检修".into(),
+            channel: "网格巡查".into(),
+            status: "待派单".into(),
+            ..LedgerRow::default()
+        },
+    ]
+}
+
+fn export(dir: &Path, view: View, format: Format) -> std::path::PathBuf {
+    let ext = match format {
+        Format::Xlsx => "xlsx",
+        Format::Csv => "csv",
+    };
+    let path = dir.join(format!("{view:?}.{ext}"));
+    let mut writer =
+        LedgerWriter::create(&path, view, format, "流霞里社区接待台账（2024年7月）").unwrap();
+    for row in rows() {
+        writer.push(&row).unwrap();
+    }
+    assert_eq!(writer.finish().unwrap(), 2);
+    path
+}
+
+#[test]
+fn headers_of_each_view() {
+    assert_eq!(
+        headers(View::Intake),
+        [
+            "序号",
+            "编号",
+            "反映时间",
+            "反映人",
+            "联系电话",
+            "地址",
+            "反映事项",
+            "类别",
+            "渠道"
+        ]
+    );
+    assert_eq!(
+        headers(View::Disposal),
+        [
+            "序号",
+            "编号",
+            "派单时间",
+            "承办人",
+            "处置结果",
+            "办结时间",
+            "状态",
+            "回访满意度",
+            "服务时长(小时)"
+        ]
+    );
+    let both = headers(View::Both);
+    assert_eq!(both.len(), 16);
+    assert_eq!(both.iter().filter(|h| **h == "编号").count(), 1);
+    assert_eq!(&both[..9], headers(View::Intake).as_slice());
+    assert_eq!(&both[9..], &headers(View::Disposal)[2..]);
+}
+
+#[test]
+fn xlsx_has_real_dates_and_chinese_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    for view in [View::Intake, View::Disposal, View::Both] {
+        let path = export(dir.path(), view, Format::Xlsx);
+        let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+        assert_eq!(book.sheet_names(), [view.sheet_name()]);
+        let range = book.worksheet_range(view.sheet_name()).unwrap();
+        assert_eq!(range.get_size(), (4, headers(view).len()), "{view:?}");
+        assert_eq!(
+            range.get((0, 0)),
+            Some(&Data::String("流霞里社区接待台账（2024年7月）".into()))
+        );
+        let header: Vec<String> = (0..headers(view).len())
+            .map(|c| range.get((1, c)).unwrap().to_string())
+            .collect();
+        assert_eq!(header, headers(view));
+        assert_eq!(range.get((2, 0)), Some(&Data::Float(1.0)));
+        if view != View::Disposal {
+            // 反映时间 is a real date cell, 2024-07-03 09:30 = serial 45476.395833…
+            match range.get((2, 2)) {
+                Some(Data::DateTime(dt)) => {
+                    assert!(dt.is_datetime());
+                    assert!((dt.as_f64() - 45476.0 - 9.5 / 24.0).abs() < 1e-6);
+                }
+                other => panic!("反映时间 should be a date cell, got {other:?}"),
+            }
+            assert_eq!(range.get((2, 3)), Some(&Data::String("张桂兰".into())));
+            assert_eq!(range.get((2, 7)), Some(&Data::String("下水跑冒".into())));
+            // In xlsx a leading '=' is just text, never a formula.
+            assert_eq!(
+                range.get((3, 3)),
+                Some(&Data::String("=HYPERLINK(\"http://x\")".into()))
+            );
+        } else {
+            assert!(matches!(range.get((2, 5)), Some(Data::DateTime(_))));
+            assert_eq!(range.get((2, 8)), Some(&Data::Float(1.5)));
+            assert_eq!(range.get((3, 5)), Some(&Data::Empty));
+        }
+    }
+}
+
+#[test]
+fn xlsx_sheet_has_filter_frozen_header_and_widths() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = export(dir.path(), View::Intake, Format::Xlsx);
+    let sheet = sheet_xml(&path);
+    assert!(sheet.contains(r#"<autoFilter ref="A2:I4"/>"#), "{sheet}");
+    assert!(
+        sheet.contains(r#"topLeftCell="A3""#),
+        "frozen below the header: {sheet}"
+    );
+    assert!(
+        sheet.contains(r#"<col min="7" max="7" width="42.7109375" customWidth="1"/>"#),
+        "{sheet}"
+    );
+    assert!(sheet.contains(r#"<mergeCell ref="A1:I1"/>"#));
+}
+
+/// The worksheet XML of a written workbook (an .xlsx is a zip of XML files).
+fn sheet_xml(path: &Path) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
+}
+
+#[test]
+fn csv_has_a_bom_and_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    for view in [View::Intake, View::Disposal, View::Both] {
+        let path = export(dir.path(), view, Format::Csv);
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM for Excel");
+        let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[3..]);
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header, headers(view));
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len(), 2);
+        let field = |r: usize, name: &str| {
+            let c = header.iter().position(|h| h == name).unwrap();
+            records[r][c].to_string()
+        };
+        assert_eq!(field(0, "序号"), "1");
+        assert_eq!(field(1, "编号"), "LXL-2024-0002");
+        if view != View::Disposal {
+            assert_eq!(field(0, "反映时间"), "2024-07-03 09:30");
+            assert_eq!(field(0, "反映事项"), "厨房下水返水，地面积水，\n楼下也漏");
+            assert_eq!(field(1, "反映事项"), "楼道灯不亮, \"三楼\"");
+            // Resident text that Excel would run as a formula is defused.
+            assert_eq!(field(1, "反映人"), "'=HYPERLINK(\"http://x\")");
+            assert_eq!(field(1, "联系电话"), "022-26281234");
+        }
+        if view != View::Intake {
+            assert_eq!(field(0, "办结时间"), "2024-07-03 16:00");
+            assert_eq!(field(0, "服务时长(小时)"), "1.5");
+            assert_eq!(field(1, "办结时间"), "");
+            assert_eq!(field(1, "状态"), "待派单");
+        }
+    }
+}
+
+#[test]
+fn an_empty_export_is_still_a_valid_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.xlsx");
+    let writer = LedgerWriter::create(&path, View::Intake, Format::Xlsx, "").unwrap();
+    assert_eq!(writer.finish().unwrap(), 0);
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = book.worksheet_range("接待台账").unwrap();
+    assert_eq!(range.get((0, 0)), Some(&Data::String("序号".into())));
+    assert!(sheet_xml(&path).contains(r#"<autoFilter ref="A1:I1"/>"#));
+}

@@ -1,0 +1,307 @@
+//! Ledgers out and in, shared by the pages and the `bangbang` command line: export of
+//! 接待台账 / 处置清单 (streamed page by page, oldest first), import of hand-kept ledgers
+//! (checked whole, then all or nothing), and the report workbook.
+
+use crate::AppError;
+use bangbang_domain::{
+    category::Category,
+    lifecycle::{Action, CloseReason},
+    request::{Channel, RequestDraft, Urgency},
+    time::{from_ms, shanghai},
+    Actor,
+};
+use bangbang_sheets::{
+    detect_header, mapping_override, plan, read_table, Format, ImportOptions, ImportPlan,
+    ImportedRow, ImportedStatus, LedgerRow, LedgerWriter, ReportData, View,
+};
+use bangbang_store::{ImportItem, ImportOutcome, RequestFilter, RequestRecord, Store, StoreError};
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use std::path::Path;
+
+fn local(at: DateTime<Utc>) -> NaiveDateTime {
+    at.with_timezone(&shanghai()).naive_local()
+}
+
+fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    shanghai()
+        .from_local_datetime(&at)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// `3号楼2门301`, as offices write addresses.
+pub fn address_of(r: &RequestRecord) -> String {
+    let mut text = String::new();
+    if let Some(b) = &r.building {
+        text.push_str(&format!("{b}号楼"));
+    }
+    if let Some(e) = &r.entrance {
+        text.push_str(&format!("{e}门"));
+    }
+    if let Some(room) = &r.room {
+        text.push_str(room);
+    }
+    text
+}
+
+fn satisfaction_zh(code: &str) -> &'static str {
+    match code {
+        "satisfied" => "满意",
+        "basic" => "基本满意",
+        _ => "不满意",
+    }
+}
+
+/// One request as a ledger row.
+pub fn ledger_row(seq: u64, r: &RequestRecord, categories: &[Category]) -> LedgerRow {
+    let s = &r.state;
+    LedgerRow {
+        seq,
+        code: r.code.clone(),
+        reported_at: local(r.reported_at),
+        reporter_name: r.reporter_name.clone(),
+        reporter_phone: r.reporter_phone.clone(),
+        address: address_of(r),
+        description: r.description.clone(),
+        category: categories
+            .iter()
+            .find(|c| c.code == r.category)
+            .map(|c| c.name_zh.clone())
+            .unwrap_or_else(|| r.category.clone()),
+        channel: r.channel.zh().to_string(),
+        dispatched_at: s.first_response_ms.map(|ms| local(from_ms(ms))),
+        assignee: r
+            .assignee_name
+            .clone()
+            .or_else(|| s.partner.clone())
+            .unwrap_or_default(),
+        outcome: s.outcome.clone().unwrap_or_default(),
+        resolved_at: s.resolved_ms.map(|ms| local(from_ms(ms))),
+        status: s.status.zh().to_string(),
+        satisfaction: s
+            .satisfaction
+            .as_deref()
+            .map(satisfaction_zh)
+            .unwrap_or_default()
+            .to_string(),
+        hours: s.service_minutes.map(|m| m as f64 / 60.0),
+    }
+}
+
+/// Writes every request the filter matches to `path`, oldest first, reading the store a
+/// page at a time so memory stays flat however many rows there are.
+pub async fn export_ledger(
+    store: &dyn Store,
+    mut filter: RequestFilter,
+    view: View,
+    format: Format,
+    path: &Path,
+    title: &str,
+) -> Result<u64, AppError> {
+    let categories = store.categories().await?;
+    let sheet = |e: bangbang_sheets::SheetError| {
+        AppError::Internal(format!("writing {}: {e}", path.display()))
+    };
+    let mut writer = LedgerWriter::create(path, view, format, title).map_err(sheet)?;
+    filter.ascending = true;
+    filter.limit = 2000;
+    filter.cursor = None;
+    let mut seq = 0;
+    loop {
+        let page = store.list_requests(&filter).await?;
+        for r in &page.items {
+            seq += 1;
+            writer
+                .push(&ledger_row(seq, r, &categories))
+                .map_err(sheet)?;
+        }
+        match page.next {
+            Some(next) => filter.cursor = Some(next),
+            None => break,
+        }
+    }
+    writer.finish().map_err(sheet)
+}
+
+/// What an import did, or would do.
+pub struct ImportRun {
+    pub plan: ImportPlan,
+    /// `None` for a dry run.
+    pub outcome: Option<ImportOutcome>,
+}
+
+/// Reads a ledger file and works out what it holds.
+pub async fn plan_file(
+    store: &dyn Store,
+    bytes: &[u8],
+    file_name: &str,
+    mapping: Option<&str>,
+    year: Option<i32>,
+) -> Result<ImportPlan, AppError> {
+    let table =
+        read_table(bytes, file_name).map_err(|e| AppError::invalid("file", e.to_string()))?;
+    let (header_row, detected) = detect_header(&table).ok_or_else(|| {
+        AppError::invalid(
+            "file",
+            "找不到表头（反映时间、反映人、反映事项等）/ cannot find the header row: name the columns with a mapping",
+        )
+    })?;
+    let mapping = match mapping.filter(|m| !m.trim().is_empty()) {
+        Some(spec) => mapping_override(detected, spec)
+            .map_err(|e| AppError::invalid("mapping", e.to_string()))?,
+        None => detected,
+    };
+    let categories = store
+        .categories()
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.name_zh))
+        .collect();
+    Ok(plan(
+        &table,
+        &mapping,
+        header_row,
+        &ImportOptions { year, categories },
+    ))
+}
+
+/// The request a row becomes, with the steps that bring it to the state the sheet says.
+pub fn import_item(row: &ImportedRow, community: &str) -> ImportItem {
+    let reported_at = utc(row.reported_at);
+    let after = reported_at + Duration::hours(1);
+    let steps = match row.target {
+        ImportedStatus::Submitted => Vec::new(),
+        ImportedStatus::Resolved => {
+            let at = row
+                .resolved_at
+                .map(utc)
+                .filter(|t| *t >= reported_at)
+                .unwrap_or(after);
+            let outcome = row
+                .outcome
+                .clone()
+                .filter(|o| !o.trim().is_empty())
+                .unwrap_or_else(|| "已办结（导入）".into());
+            vec![(
+                at,
+                Action::Resolve {
+                    outcome,
+                    minutes: 0,
+                },
+            )]
+        }
+        ImportedStatus::LongTerm => vec![(
+            after,
+            Action::FollowUp {
+                note: row
+                    .outcome
+                    .clone()
+                    .unwrap_or_else(|| "导入时为长期跟进".into()),
+                next_at: reported_at + Duration::days(30),
+            },
+        )],
+        ImportedStatus::Closed => vec![(
+            after,
+            Action::Close {
+                reason: CloseReason::Withdrawn,
+                duplicate_of: None,
+                note: "导入时已关闭".into(),
+            },
+        )],
+    };
+    ImportItem {
+        draft: RequestDraft {
+            community: community.to_string(),
+            channel: row.channel.unwrap_or(Channel::Import),
+            category: row.category.clone(),
+            urgency: Urgency::Normal,
+            reporter_name: row.reporter_name.clone(),
+            reporter_phone: row.reporter_phone.clone(),
+            building: row.building.clone(),
+            entrance: row.entrance.clone(),
+            room: row.room.clone(),
+            description: row.description.clone(),
+            reported_at,
+            photos: Vec::new(),
+        },
+        external_key: row.key.clone(),
+        steps,
+    }
+}
+
+/// How strict an import is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Plan only; write nothing.
+    DryRun,
+    /// Nothing unless every row can be imported.
+    Strict,
+    /// Import the rows that can be (still all in one transaction) and report the rest.
+    SkipBadRows,
+}
+
+/// Imports a ledger file into a community, all in one transaction; rows imported before
+/// are skipped, so importing the same file twice adds nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_file(
+    store: &dyn Store,
+    actor: &Actor,
+    community: &str,
+    bytes: &[u8],
+    file_name: &str,
+    mapping: Option<&str>,
+    year: Option<i32>,
+    mode: Mode,
+) -> Result<ImportRun, AppError> {
+    let plan = plan_file(store, bytes, file_name, mapping, year).await?;
+    if mode == Mode::DryRun {
+        return Ok(ImportRun {
+            plan,
+            outcome: None,
+        });
+    }
+    if mode == Mode::Strict && !plan.rejected.is_empty() {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "{} 行无法导入，整个文件未导入；请先用预览查看原因 / {} rows cannot be imported, so nothing was: see the dry run",
+                plan.rejected.len(),
+                plan.rejected.len()
+            ),
+        ));
+    }
+    let items: Vec<ImportItem> = plan
+        .rows
+        .iter()
+        .map(|row| import_item(row, community))
+        .collect();
+    match store.import_requests(actor, items).await {
+        Ok(outcome) => Ok(ImportRun {
+            plan,
+            outcome: Some(outcome),
+        }),
+        // Say which sheet row each problem is on.
+        Err(StoreError::Invalid(fields)) => {
+            let mut errors = bangbang_domain::validation::FieldErrors::new();
+            for (field, message) in fields.iter() {
+                let row = field
+                    .strip_prefix("item ")
+                    .and_then(|rest| rest.split_once(':'))
+                    .and_then(|(n, f)| n.parse::<usize>().ok().map(|n| (n, f.trim().to_string())));
+                match row.and_then(|(n, f)| plan.rows.get(n - 1).map(|r| (r.row_number, f))) {
+                    Some((row_number, f)) => errors.add(format!("row {row_number}: {f}"), message),
+                    None => errors.add(field, message),
+                }
+            }
+            Err(AppError::Invalid(errors))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes the report workbook.
+pub fn write_report_xlsx(data: &ReportData, path: &Path) -> Result<(), AppError> {
+    bangbang_sheets::write_report(path, data)
+        .map_err(|e| AppError::Internal(format!("writing the report: {e}")))
+}
