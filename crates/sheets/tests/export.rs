@@ -156,6 +156,16 @@ fn xlsx_sheet_has_filter_frozen_header_and_widths() {
         "{sheet}"
     );
     assert!(sheet.contains(r#"<mergeCell ref="A1:I1"/>"#));
+    // The two-line 反映事项 gets a two-line row; the short one keeps the default height.
+    assert!(
+        sheet.contains(r#"<row r="3" ht="30.75" customHeight="1""#),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains(r#"<row r="4">"#) || sheet.contains(r#"<row r="4" "#),
+        "{sheet}"
+    );
+    assert!(!sheet.contains(r#"<row r="4" ht"#), "{sheet}");
 }
 
 /// The worksheet XML of a written workbook (an .xlsx is a zip of XML files).

@@ -88,6 +88,18 @@ impl Column {
         )
     }
 
+    /// How many lines `text` takes in this column when wrapped, estimating a CJK character
+    /// at two width units and anything else at one.
+    pub(crate) fn lines(self, text: &str) -> usize {
+        let usable = (self.width() as usize).saturating_sub(1).max(1);
+        text.split('\n')
+            .map(|line| {
+                let units: usize = line.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+                units.div_ceil(usable).max(1)
+            })
+            .sum()
+    }
+
     pub(crate) fn cell(self, row: &LedgerRow) -> Cell<'_> {
         match self {
             Column::Seq => Cell::Int(row.seq),
@@ -107,5 +119,19 @@ impl Column {
             Column::Satisfaction => Cell::Text(&row.satisfaction),
             Column::Hours => Cell::Number(row.hours),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_lines_are_estimated() {
+        assert_eq!(Column::Description.lines(""), 1);
+        assert_eq!(Column::Description.lines("楼道灯不亮"), 1);
+        // 26 CJK characters are 52 units: two lines of 41.
+        assert_eq!(Column::Description.lines(&"水".repeat(26)), 2);
+        assert_eq!(Column::Description.lines("第一行\n第二行"), 2);
     }
 }

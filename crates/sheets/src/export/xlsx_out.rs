@@ -13,6 +13,16 @@ use std::path::{Path, PathBuf};
 
 /// Excel's row limit.
 const MAX_ROWS: u32 = 1_048_576;
+/// Rows of wrapped text get an explicit height, estimated from their text, so that
+/// viewers which do not size rows on opening (LibreOffice) show and print every line;
+/// Excel and WPS size rows without a height themselves. rust_xlsxwriter keeps every row
+/// height it is given in memory until the workbook is saved (about 350 bytes a row, even
+/// in constant-memory mode), so only the first rows, the ones anyone prints, are sized:
+/// that bounds the memory at a few megabytes however long the export.
+const SIZED_ROWS: u32 = 10_000;
+/// Points per line of wrapped text: the default row height of 15 points plus room for
+/// CJK glyphs, which sit taller than Latin ones.
+const LINE_HEIGHT: f64 = 15.5;
 /// A4 in Excel's paper-size numbering.
 const PAPER_A4: u8 = 9;
 
@@ -107,20 +117,25 @@ impl XlsxLedger {
         let r = self.next_row;
         let f = &self.formats;
         let sheet = sheet(&mut self.workbook)?;
+        let mut lines = 1;
         for (i, column) in self.columns.iter().enumerate() {
             let c = i as u16;
             match column.cell(row) {
                 Cell::Int(n) => sheet.write_number_with_format(r, c, n as f64, &f.int)?,
                 Cell::Text("") => sheet.write_blank(r, c, &f.text)?,
-                Cell::Text(text) => {
-                    let format = if column.wraps() { &f.wrap } else { &f.text };
-                    sheet.write_string_with_format(r, c, text, format)?
+                Cell::Text(text) if column.wraps() => {
+                    lines = lines.max(column.lines(text));
+                    sheet.write_string_with_format(r, c, text, &f.wrap)?
                 }
+                Cell::Text(text) => sheet.write_string_with_format(r, c, text, &f.text)?,
                 Cell::Date(Some(at)) => sheet.write_datetime_with_format(r, c, at, &f.date)?,
                 Cell::Date(None) => sheet.write_blank(r, c, &f.date)?,
                 Cell::Number(Some(n)) => sheet.write_number_with_format(r, c, n, &f.hours)?,
                 Cell::Number(None) => sheet.write_blank(r, c, &f.hours)?,
             };
+        }
+        if lines > 1 && r - self.header_row <= SIZED_ROWS {
+            sheet.set_row_height(r, LINE_HEIGHT * lines.min(8) as f64)?;
         }
         self.next_row += 1;
         Ok(())

@@ -20,7 +20,7 @@ mod text;
 mod vocab;
 
 pub use header::{detect_header, mapping_override, Field, Mapping};
-pub use plan::plan;
+pub use plan::{plan, UNNAMED};
 pub use table::read_table;
 
 use bangbang_domain::category::default_categories;

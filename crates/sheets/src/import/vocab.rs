@@ -92,11 +92,20 @@ pub(crate) fn status_word(text: &str) -> Option<Option<ImportedStatus>> {
     ]) || text == "否"
     {
         Some(ImportedStatus::Submitted)
-    } else if has(&["撤回", "撤销", "重复", "取消", "不属于", "无效"]) {
+    } else if has(&["撤回", "撤销", "重复", "取消", "不属于", "无效", "关闭"]) {
         Some(ImportedStatus::Closed)
     } else if has(&["长期", "跟进", "持续"]) {
         Some(ImportedStatus::LongTerm)
-    } else if has(&["办结", "完成", "解决", "已处理", "已处置", "已修复", "结案"]) || text == "是"
+    } else if has(&[
+        "办结",
+        "完成",
+        "解决",
+        "已处理",
+        "已处置",
+        "已修复",
+        "结案",
+        "已回访",
+    ]) || text == "是"
     {
         Some(ImportedStatus::Resolved)
     } else {
@@ -189,6 +198,9 @@ mod tests {
         assert_eq!(status_word("已办结"), Some(Some(Resolved)));
         assert_eq!(status_word("未办结"), Some(Some(Submitted)));
         assert_eq!(status_word("长期跟进"), Some(Some(LongTerm)));
+        // bangbang's own export says 已回访 for resolved-and-called-back, 已关闭 for closed.
+        assert_eq!(status_word("已回访"), Some(Some(Resolved)));
+        assert_eq!(status_word("已关闭"), Some(Some(Closed)));
         assert_eq!(status_word("跟进中"), Some(Some(LongTerm)));
         assert_eq!(status_word("已撤回"), Some(Some(Closed)));
         assert_eq!(status_word("重复"), Some(Some(Closed)));
