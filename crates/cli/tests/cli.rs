@@ -353,3 +353,276 @@ async fn serve_demo_then_add_a_user() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+/// The demo exported with `bangbang export` and imported into an empty community with the
+/// same layout gives the same figures; importing again adds nothing.
+async fn export_import_round_trip(db: Db) {
+    assert!(db.run(&["demo"]).status.success());
+    let out_dir = testing::temp_dir();
+    let file = out_dir.join("lxl.xlsx").display().to_string();
+    let out = db.run(&[
+        "export",
+        "--community",
+        "liuxiali",
+        "--from",
+        "2024-07-01",
+        "--to",
+        "2024-11-15",
+        "--view",
+        "both",
+        "--out",
+        &file,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("wrote 143 rows"), "{}", text(&out));
+    let csv = out_dir.join("lxl.csv").display().to_string();
+    let out = db.run(&[
+        "export",
+        "--community",
+        "liuxiali",
+        "--view",
+        "intake",
+        "--out",
+        &csv,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "CSV starts with a BOM for Excel"
+    );
+    assert!(String::from_utf8_lossy(&bytes).contains("反映时间"));
+
+    let out = db.run(&[
+        "community",
+        "add",
+        "twin",
+        "--name",
+        "双子社区",
+        "--prefix",
+        "TW",
+        "--subdistrict",
+        "西沽街道",
+        "--district",
+        "红桥区",
+        "--grids",
+        "4",
+        "--buildings-per-grid",
+        "6",
+        "--entrances",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = db.run(&["import", "--community", "twin", "--dry-run", &file]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("143 rows to import, 0 rows that cannot be"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("dry run: nothing was imported"));
+    let store = db.store().await;
+    let twin = store.community("twin").await.unwrap();
+    let period = Period {
+        from: parse_date("2024-07-01"),
+        to: parse_date("2024-11-15"),
+    };
+    let (from, to) = period.bounds_ms();
+    let figures = |community_id: i64| {
+        let store = store.clone();
+        async move {
+            let s = store
+                .stats(&StatsScope {
+                    scope: None,
+                    community_id: Some(community_id),
+                    from_ms: Some(from),
+                    to_ms: Some(to),
+                    now_ms: 0,
+                })
+                .await
+                .unwrap();
+            let cats: Vec<(String, i64, i64)> = s
+                .by_category
+                .iter()
+                .map(|c| (c.category.clone(), c.requests, c.entrances))
+                .collect();
+            let channels: Vec<(String, i64)> = s
+                .by_channel
+                .iter()
+                .map(|c| (c.channel.clone(), c.requests))
+                .collect();
+            (
+                s.counts.received,
+                s.counts.resolved,
+                s.counts.long_term,
+                cats,
+                channels,
+            )
+        }
+    };
+    assert_eq!(figures(twin.id).await.0, 0, "the dry run imported nothing");
+    let out = db.run(&["import", "--community", "twin", &file]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("imported 143 requests"),
+        "{}",
+        text(&out)
+    );
+    let original = store.community("liuxiali").await.unwrap();
+    let (a, b) = (figures(original.id).await, figures(twin.id).await);
+    assert_eq!(a, b, "the same figures after export and import");
+    assert_eq!((b.0, b.1, b.2), (143, 134, 9));
+    let again = db.run(&["import", "--community", "twin", &file]);
+    assert!(
+        text(&again).contains("imported 0 requests")
+            && text(&again).contains("143 were already there"),
+        "{}",
+        text(&again)
+    );
+    assert!(db.run(&["ledger", "verify"]).status.success());
+
+    // The report, both ways.
+    let html = out_dir.join("report.html").display().to_string();
+    let out = db.run(&[
+        "report",
+        "--community",
+        "liuxiali",
+        "--from",
+        "2024-07-01",
+        "--to",
+        "2024-11-15",
+        "--format",
+        "html",
+        "--out",
+        &html,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("data-testid=\"received\">143<")
+            && page.contains("data-testid=\"resolved\">134<")
+    );
+    let xlsx = out_dir.join("report.xlsx").display().to_string();
+    let out = db.run(&[
+        "report",
+        "--community",
+        "liuxiali",
+        "--from",
+        "2024-07-01",
+        "--to",
+        "2024-11-15",
+        "--format",
+        "xlsx",
+        "--out",
+        &xlsx,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
+        "an .xlsx is a zip"
+    );
+}
+
+#[tokio::test]
+async fn round_trip_on_sqlite() {
+    export_import_round_trip(sqlite_db()).await;
+}
+
+#[tokio::test]
+async fn round_trip_on_postgres() {
+    if let Some(url) = testing::postgres_url().await {
+        export_import_round_trip(Db::Postgres(url)).await;
+    }
+}
+
+/// A messy hand-kept ledger: every row is imported, skipped or reported with its reason;
+/// strict import refuses the file whole; the good rows go in with --skip-bad-rows, once.
+#[tokio::test]
+async fn messy_ledger_import() {
+    let db = sqlite_db();
+    assert!(db.run(&["demo"]).status.success());
+    let dir = testing::temp_dir();
+    let csv = dir.join("台账.csv");
+    std::fs::write(&csv, bangbang_sheets::fixtures::MESSY_LEDGER_CSV).unwrap();
+    let csv = csv.display().to_string();
+    let xlsx = dir.join("台账.xlsx");
+    bangbang_sheets::fixtures::sample_messy_xlsx(&xlsx).unwrap();
+    let xlsx = xlsx.display().to_string();
+    let store = db.store().await;
+    let before = store.verify_ledger().await.unwrap().events_checked;
+
+    let out = db.run(&[
+        "import",
+        "--community",
+        "liuxiali",
+        "--dry-run",
+        "--year",
+        "2024",
+        &csv,
+    ]);
+    let said = text(&out);
+    assert!(said.contains("REJECTED  反映时间无法识别"), "{said}");
+    assert!(said.contains("REJECTED  缺少反映事项"), "{said}");
+    assert!(said.contains("skipped   重复的表头"), "{said}");
+    assert!(said.contains("skipped   备注或合计行"), "{said}");
+    assert!(
+        said.contains("9 rows to import, 2 rows that cannot be"),
+        "{said}"
+    );
+    let out = db.run(&["import", "--community", "liuxiali", "--year", "2024", &csv]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "strict import refuses a file with bad rows"
+    );
+    assert_eq!(
+        store.verify_ledger().await.unwrap().events_checked,
+        before,
+        "and stores nothing"
+    );
+    let out = db.run(&[
+        "import",
+        "--community",
+        "liuxiali",
+        "--year",
+        "2024",
+        "--skip-bad-rows",
+        &csv,
+    ]);
+    assert!(text(&out).contains("imported 9 requests"), "{}", text(&out));
+    let out = db.run(&[
+        "import",
+        "--community",
+        "liuxiali",
+        "--year",
+        "2024",
+        "--skip-bad-rows",
+        &csv,
+    ]);
+    assert!(text(&out).contains("imported 0 requests"), "{}", text(&out));
+    // The same ledger kept in Excel, with merged cells and real date cells.
+    let out = db.run(&[
+        "import",
+        "--community",
+        "liuxiali",
+        "--dry-run",
+        "--year",
+        "2024",
+        &xlsx,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("rows to import"), "{}", text(&out));
+    let imported = store
+        .list_requests(&bangbang_store::RequestFilter {
+            channel: Some(bangbang_domain::Channel::Import),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        !imported.items.is_empty(),
+        "rows without a channel come in as channel import"
+    );
+    assert_eq!(store.verify_ledger().await.unwrap().fault, None);
+}
