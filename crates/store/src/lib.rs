@@ -127,6 +127,13 @@ pub trait Store: Send + Sync + 'static {
         to_ms: i64,
         limit: i64,
     ) -> StoreResult<Vec<VolunteerTotal>>;
+    /// What would stop each item from being imported (unknown building, category...),
+    /// keyed `item N: field`; writes nothing.
+    async fn check_import(
+        &self,
+        actor: &Actor,
+        items: &[ImportItem],
+    ) -> StoreResult<bangbang_domain::validation::FieldErrors>;
     /// All or nothing: every item is checked first; rows already imported are skipped.
     async fn import_requests(
         &self,

@@ -14,7 +14,7 @@ use bangbang_sheets::{
     detect_header, mapping_override, plan, read_table, Format, ImportOptions, ImportPlan,
     ImportedRow, ImportedStatus, LedgerRow, LedgerWriter, ReportData, View,
 };
-use bangbang_store::{ImportItem, ImportOutcome, RequestFilter, RequestRecord, Store, StoreError};
+use bangbang_store::{ImportItem, ImportOutcome, RequestFilter, RequestRecord, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use std::path::Path;
 
@@ -254,7 +254,41 @@ pub async fn import_file(
     year: Option<i32>,
     mode: Mode,
 ) -> Result<ImportRun, AppError> {
-    let plan = plan_file(store, bytes, file_name, mapping, year).await?;
+    let mut plan = plan_file(store, bytes, file_name, mapping, year).await?;
+    // Rows the sheet reads fine may still name a building or category this community does
+    // not have: ask the store, and report those rows like any other.
+    let items: Vec<ImportItem> = plan
+        .rows
+        .iter()
+        .map(|row| import_item(row, community))
+        .collect();
+    let problems = store.check_import(actor, &items).await?;
+    let mut bad: std::collections::BTreeMap<usize, Vec<String>> = std::collections::BTreeMap::new();
+    for (field, message) in problems.iter() {
+        let parsed = field
+            .strip_prefix("item ")
+            .and_then(|rest| rest.split_once(':'))
+            .and_then(|(n, f)| n.parse::<usize>().ok().map(|n| (n, f.trim().to_string())));
+        if let Some((n, f)) = parsed {
+            let zh = crate::pages::i18n::field_message(crate::pages::i18n::Lang::Zh, message);
+            bad.entry(n - 1)
+                .or_default()
+                .push(format!("{zh} / {f}: {message}"));
+        }
+    }
+    let mut keep = Vec::new();
+    for (i, (row, item)) in plan.rows.drain(..).zip(items).enumerate() {
+        match bad.remove(&i) {
+            Some(reasons) => plan.rejected.push(bangbang_sheets::Rejected {
+                row_number: row.row_number,
+                reason: reasons.join("；"),
+            }),
+            None => keep.push((row, item)),
+        }
+    }
+    plan.rejected.sort_by_key(|r| r.row_number);
+    let (rows, items): (Vec<ImportedRow>, Vec<ImportItem>) = keep.into_iter().unzip();
+    plan.rows = rows;
     if mode == Mode::DryRun {
         return Ok(ImportRun {
             plan,
@@ -271,33 +305,11 @@ pub async fn import_file(
             ),
         ));
     }
-    let items: Vec<ImportItem> = plan
-        .rows
-        .iter()
-        .map(|row| import_item(row, community))
-        .collect();
-    match store.import_requests(actor, items).await {
-        Ok(outcome) => Ok(ImportRun {
-            plan,
-            outcome: Some(outcome),
-        }),
-        // Say which sheet row each problem is on.
-        Err(StoreError::Invalid(fields)) => {
-            let mut errors = bangbang_domain::validation::FieldErrors::new();
-            for (field, message) in fields.iter() {
-                let row = field
-                    .strip_prefix("item ")
-                    .and_then(|rest| rest.split_once(':'))
-                    .and_then(|(n, f)| n.parse::<usize>().ok().map(|n| (n, f.trim().to_string())));
-                match row.and_then(|(n, f)| plan.rows.get(n - 1).map(|r| (r.row_number, f))) {
-                    Some((row_number, f)) => errors.add(format!("row {row_number}: {f}"), message),
-                    None => errors.add(field, message),
-                }
-            }
-            Err(AppError::Invalid(errors))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let outcome = store.import_requests(actor, items).await?;
+    Ok(ImportRun {
+        plan,
+        outcome: Some(outcome),
+    })
 }
 
 /// Writes the report workbook.

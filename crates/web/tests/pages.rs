@@ -127,6 +127,7 @@ on_both!(
     roles_are_kept_to_their_pages,
     resident_rating_needs_the_phone_digits,
     hours_honour_certificate_and_report,
+    exports_and_imports_from_the_pages,
 );
 
 fn good_ask(csrf: &str) -> Vec<(&str, &str)> {
@@ -680,5 +681,124 @@ async fn hours_honour_certificate_and_report(site: Site) {
         html.contains("data-testid=\"compare\"")
             && html.contains("大堤社区")
             && html.contains("流霞里社区")
+    );
+}
+
+async fn exports_and_imports_from_the_pages(site: Site) {
+    let staff = site.signed_in("staff1").await;
+    let csrf = site.csrf(&staff, "/desk/intake").await;
+    let (status, _) = site.post(&staff, "/desk/intake", &good_ask(&csrf)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let res = staff
+        .get(format!(
+            "{}/desk/ledger/export?view=both&format=csv",
+            site.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let body = res.bytes().await.unwrap();
+    assert!(body.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("LXL-") && text.contains("处置结果"), "{text}");
+    let res = staff
+        .get(format!("{}/desk/ledger/export?format=xlsx", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+    let res = staff
+        .get(format!("{}/desk/ledger/export?format=pdf", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = staff
+        .get(format!("{}/report.xlsx", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+    let volunteer = site.signed_in("vol1").await;
+    let res = volunteer
+        .get(format!("{}/desk/ledger/export?format=csv", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Import: a preview first, a strict refusal, then the good rows once.
+    let upload = |extra: &[(&'static str, &'static str)]| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("year", "2024");
+        for (k, v) in extra {
+            form = form.text(*k, *v);
+        }
+        form.part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                bangbang_sheets::fixtures::MESSY_LEDGER_CSV
+                    .as_bytes()
+                    .to_vec(),
+            )
+            .file_name("台账.csv"),
+        )
+    };
+    let before = site.count().await;
+    let res = staff
+        .post(format!("{}/desk/import", site.base))
+        .multipart(upload(&[("dry_run", "1")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("反映时间无法识别"),
+        "the preview lists the sheet's bad rows"
+    );
+    assert!(
+        html.contains("本社区没有5号楼"),
+        "and rows naming a building this community does not have"
+    );
+    assert!(html.contains("3 行可导入"), "{html}");
+    assert_eq!(site.count().await, before);
+    let res = staff
+        .post(format!("{}/desk/import", site.base))
+        .multipart(upload(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(site.count().await, before, "all or nothing");
+    let res = staff
+        .post(format!("{}/desk/import", site.base))
+        .multipart(upload(&[("skip_bad", "1")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("已导入 3"));
+    let res = staff
+        .post(format!("{}/desk/import", site.base))
+        .multipart(upload(&[("skip_bad", "1")]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.text().await.unwrap().contains("已导入 0"),
+        "a second import adds nothing"
     );
 }

@@ -7,6 +7,27 @@ use crate::{StoreError, StoreResult};
 use bangbang_domain::{validation::FieldErrors, Actor};
 use sqlx::AnyPool;
 
+/// What would stop each item from being imported, keyed `item N: field` (1-based).
+pub(crate) async fn check(
+    pool: &AnyPool,
+    actor: &Actor,
+    items: &[ImportItem],
+) -> StoreResult<FieldErrors> {
+    let mut errors = FieldErrors::new();
+    for (i, item) in items.iter().enumerate() {
+        match prepare(pool, actor, item.draft.clone()).await {
+            Ok(_) => {}
+            Err(StoreError::Invalid(fields)) => {
+                for (field, message) in fields.iter() {
+                    errors.add(format!("item {}: {field}", i + 1), message);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(errors)
+}
+
 pub(crate) async fn import(
     pool: &AnyPool,
     actor: &Actor,

@@ -303,6 +303,14 @@ impl Store for SqlStore {
         hours::totals(&self.pool, scope, community_id, from_ms, to_ms, limit).await
     }
 
+    async fn check_import(
+        &self,
+        actor: &Actor,
+        items: &[ImportItem],
+    ) -> StoreResult<bangbang_domain::validation::FieldErrors> {
+        import::check(&self.pool, actor, items).await
+    }
+
     async fn import_requests(
         &self,
         actor: &Actor,
