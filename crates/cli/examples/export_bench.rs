@@ -78,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let rows = export_ledger(
             &store,
+            &bangbang::files::operator(),
             filter,
             View::Both,
             format,

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 /// The command line acts with the whole database in reach.
-fn operator() -> Actor {
+pub fn operator() -> Actor {
     Actor {
         user_id: 0,
         username: "cli".into(),
@@ -144,7 +144,7 @@ pub async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {
         View::Both => "接待台账及处置清单",
     };
     let started = std::time::Instant::now();
-    let rows = export_ledger(store, filter, view, format, &args.out, title)
+    let rows = export_ledger(store, &operator(), filter, view, format, &args.out, title)
         .await
         .map_err(app_error)?;
     println!(

@@ -176,11 +176,9 @@ impl Actor {
         }
     }
 
-    /// Role rules for taking an action of `kind` on a request. A role that may never take the
-    /// action is refused outright (403); otherwise the request must be visible (404) and,
-    /// for volunteers, theirs or claimable with a fitting skill.
-    pub fn authorize(&self, kind: ActionKind, request: &RequestFacts) -> Result<(), AccessError> {
-        let role_may = match self.role {
+    /// Whether this role may ever take an action of `kind`, whatever the request.
+    pub fn role_may(&self, kind: ActionKind) -> bool {
+        match self.role {
             Role::Staff | Role::Admin => true,
             Role::Supervisor | Role::GridWorker => kind == ActionKind::Note,
             Role::Resident => kind == ActionKind::Review,
@@ -192,7 +190,14 @@ impl Actor {
                     | ActionKind::Resolve
                     | ActionKind::Note
             ),
-        };
+        }
+    }
+
+    /// Role rules for taking an action of `kind` on a request. A role that may never take the
+    /// action is refused outright (403); otherwise the request must be visible (404) and,
+    /// for volunteers, theirs or claimable with a fitting skill.
+    pub fn authorize(&self, kind: ActionKind, request: &RequestFacts) -> Result<(), AccessError> {
+        let role_may = self.role_may(kind);
         if !role_may {
             return Err(AccessError::Forbidden(format!(
                 "a {} cannot {} requests",

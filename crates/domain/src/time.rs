@@ -1,7 +1,7 @@
 //! Time in bangbang: stored as UTC milliseconds, shown and bucketed in Asia/Shanghai
 //! (UTC+8 all year; China has had no daylight saving since 1991).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 pub fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
@@ -34,7 +34,10 @@ pub fn start_of_local_day(date: NaiveDate) -> DateTime<Utc> {
 /// or local Shanghai time `2024-07-03 09:30[:00]`, or a bare local date `2024-07-03`
 /// (taken as the start of that day).
 pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim();
+    parse_any_instant(text.trim()).filter(|at| YEARS.contains(&at.year()))
+}
+
+fn parse_any_instant(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }
@@ -54,8 +57,14 @@ pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
     parse_date(text).map(start_of_local_day)
 }
 
+/// Years a ledger can sensibly hold; anything else is a typo (and would overflow the
+/// arithmetic of day bounds).
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()))
 }
 
 /// A period of whole local days, `from` and `to` both included.
@@ -99,6 +108,10 @@ mod tests {
         );
         assert!(parse_instant("2024-13-03").is_none());
         assert!(parse_instant("yesterday").is_none());
+        // Years out of range are refused rather than overflowing later.
+        assert!(parse_date("-262144-01-01").is_none());
+        assert!(parse_instant("+262142-12-31T00:00:00Z").is_none());
+        assert!(parse_date("1899-12-31").is_none());
     }
 
     #[test]

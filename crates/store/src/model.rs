@@ -152,9 +152,10 @@ impl RequestRecord {
         }
     }
 
-    /// Open work past its resolve-by deadline.
+    /// Open work past its resolve-by deadline, or not yet acted on past its respond-by one.
     pub fn is_overdue(&self, now: &DateTime<Utc>) -> bool {
-        self.state.status.is_open() && self.resolve_by < *now
+        let unanswered = self.state.first_response_ms.is_none() && self.respond_by < *now;
+        self.state.status.is_open() && (self.resolve_by < *now || unanswered)
     }
 }
 
@@ -179,6 +180,8 @@ pub struct RequestFilter {
     pub scope: Option<i64>,
     /// For volunteers: only the pool plus what is assigned to this user.
     pub volunteer_id: Option<i64>,
+    /// Only what is assigned to this user.
+    pub assignee_id: Option<i64>,
     pub community_id: Option<i64>,
     pub status: Option<Status>,
     pub category: Option<String>,

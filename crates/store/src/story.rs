@@ -15,6 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 
 /// Two communities in one sub-district, with staff, two volunteers and a supervisor.
 pub struct Fixture {
+    /// The operator with the whole database in reach (the command line).
+    pub admin: Actor,
     pub community: Community,
     pub other: Community,
     pub staff: Actor,
@@ -110,6 +112,14 @@ pub async fn fixture(store: &dyn Store) -> Fixture {
     let community = store.community("liuxiali").await.unwrap();
     let other = store.community("dadi").await.unwrap();
     Fixture {
+        admin: Actor {
+            user_id: 0,
+            username: "admin".into(),
+            display_name: "管理员".into(),
+            role: Role::Admin,
+            scope: None,
+            skills: Vec::new(),
+        },
         staff: user(store, "staff1", Role::Staff, ids[0], &[]).await,
         other_staff: user(store, "staff2", Role::Staff, ids[1], &[]).await,
         volunteer: user(
@@ -272,11 +282,18 @@ pub async fn run_story(store: &dyn Store) {
         (Status::Dispatched, Some(f.volunteer.user_id))
     );
     assert_eq!(r.assignee_name.as_deref(), Some("VOL1"));
-    // The other volunteer cannot accept what was sent to someone else.
+    // The other volunteer cannot accept what was sent to someone else, and cannot learn
+    // the state of what they may not see.
     assert!(store
         .apply(&f.volunteer2, req.id, Action::Accept, Utc::now())
         .await
         .is_err());
+    assert!(matches!(
+        store
+            .apply(&f.volunteer2, req.id, Action::Start, Utc::now())
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
     store
         .apply(&f.volunteer, req.id, Action::Accept, at("2024-07-03 10:20"))
         .await
@@ -724,10 +741,28 @@ pub async fn run_hours_and_import(store: &dyn Store) {
         "nothing of a bad file is stored"
     );
     assert!(matches!(
-        store.import_requests(&f.volunteer, items).await,
+        store.import_requests(&f.volunteer, items.clone()).await,
         Err(StoreError::Forbidden(_))
     ));
+    // The same ledger imported into another community is that community's own.
+    let elsewhere: Vec<ImportItem> = items
+        .iter()
+        .cloned()
+        .map(|mut i| {
+            i.draft.community = "dadi".into();
+            i
+        })
+        .collect();
+    assert_eq!(
+        store
+            .import_requests(&f.admin, elsewhere)
+            .await
+            .unwrap()
+            .created,
+        2
+    );
     let august = RequestFilter {
+        community_id: Some(f.community.id),
         from_ms: Some(at("2024-08-01").timestamp_millis()),
         limit: 10,
         ..Default::default()

@@ -21,6 +21,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Where uploaded photos are kept (content-addressed files).
     pub photos: Arc<PhotoStore>,
+    /// Wrong phone digits given when rating, per request: the public rating form locks
+    /// after a few, so the four digits cannot be guessed.
+    pub rating_failures: Arc<std::sync::Mutex<std::collections::HashMap<i64, u32>>>,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
         AppState {
             store,
             photos: Arc::new(photos),
+            rating_failures: Arc::default(),
         }
     }
 }

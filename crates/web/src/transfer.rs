@@ -30,8 +30,8 @@ fn utc(at: NaiveDateTime) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// `3号楼2门301`, as offices write addresses.
-pub fn address_of(r: &RequestRecord) -> String {
+/// `3号楼2门301`, as offices write addresses (the room masked when asked).
+pub fn address_of(r: &RequestRecord, masked: bool) -> String {
     let mut text = String::new();
     if let Some(b) = &r.building {
         text.push_str(&format!("{b}号楼"));
@@ -40,7 +40,11 @@ pub fn address_of(r: &RequestRecord) -> String {
         text.push_str(&format!("{e}门"));
     }
     if let Some(room) = &r.room {
-        text.push_str(room);
+        text.push_str(&if masked {
+            bangbang_domain::access::mask_room(room)
+        } else {
+            room.clone()
+        });
     }
     text
 }
@@ -53,16 +57,27 @@ fn satisfaction_zh(code: &str) -> &'static str {
     }
 }
 
-/// One request as a ledger row.
-pub fn ledger_row(seq: u64, r: &RequestRecord, categories: &[Category]) -> LedgerRow {
+/// One request as a ledger row, with the reporter's phone and room masked unless the
+/// viewer may see them.
+pub fn ledger_row(
+    seq: u64,
+    r: &RequestRecord,
+    categories: &[Category],
+    viewer: &Actor,
+) -> LedgerRow {
     let s = &r.state;
+    let masked = !viewer.sees_personal_data(&r.facts());
     LedgerRow {
         seq,
         code: r.code.clone(),
         reported_at: local(r.reported_at),
         reporter_name: r.reporter_name.clone(),
-        reporter_phone: r.reporter_phone.clone(),
-        address: address_of(r),
+        reporter_phone: if masked {
+            bangbang_domain::access::mask_phone(&r.reporter_phone)
+        } else {
+            r.reporter_phone.clone()
+        },
+        address: address_of(r, masked),
         description: r.description.clone(),
         category: categories
             .iter()
@@ -93,6 +108,7 @@ pub fn ledger_row(seq: u64, r: &RequestRecord, categories: &[Category]) -> Ledge
 /// page at a time so memory stays flat however many rows there are.
 pub async fn export_ledger(
     store: &dyn Store,
+    viewer: &Actor,
     mut filter: RequestFilter,
     view: View,
     format: Format,
@@ -113,7 +129,7 @@ pub async fn export_ledger(
         for r in &page.items {
             seq += 1;
             writer
-                .push(&ledger_row(seq, r, &categories))
+                .push(&ledger_row(seq, r, &categories, viewer))
                 .map_err(sheet)?;
         }
         match page.next {
@@ -139,8 +155,12 @@ pub async fn plan_file(
     mapping: Option<&str>,
     year: Option<i32>,
 ) -> Result<ImportPlan, AppError> {
-    let table =
-        read_table(bytes, file_name).map_err(|e| AppError::invalid("file", e.to_string()))?;
+    // Parsing a workbook is heavy: keep it off the async workers.
+    let (owned, name) = (bytes.to_vec(), file_name.to_string());
+    let table = tokio::task::spawn_blocking(move || read_table(&owned, &name))
+        .await
+        .map_err(|e| AppError::Internal(format!("reading the file: {e}")))?
+        .map_err(|e| AppError::invalid("file", e.to_string()))?;
     let (header_row, detected) = detect_header(&table).ok_or_else(|| {
         AppError::invalid(
             "file",

@@ -713,6 +713,14 @@ async fn stats_figures_and_errors(app: TestApp) {
         june["rates"]["resolution"]["value"].is_null(),
         "no rate without requests"
     );
+    let (s, _) = app
+        .get(&app.staff, "/api/v1/stats?from=-262144-01-01")
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an absurd year is a clear error, not a crash"
+    );
     let (s, body) = app.get(&app.staff, "/api/v1/stats?from=yesterday").await;
     assert_eq!(
         (s, body["error"]["fields"]["from"].is_string()),

@@ -128,6 +128,7 @@ on_both!(
     resident_rating_needs_the_phone_digits,
     hours_honour_certificate_and_report,
     exports_and_imports_from_the_pages,
+    rating_locks_after_five_wrong_tries,
 );
 
 fn good_ask(csrf: &str) -> Vec<(&str, &str)> {
@@ -801,4 +802,69 @@ async fn exports_and_imports_from_the_pages(site: Site) {
         res.text().await.unwrap().contains("已导入 0"),
         "a second import adds nothing"
     );
+}
+
+async fn rating_locks_after_five_wrong_tries(site: Site) {
+    let client = Site::browser();
+    let csrf = site.csrf(&client, "/c/liuxiali/ask").await;
+    let res = client
+        .post(format!("{}/c/liuxiali/ask", site.base))
+        .form(&good_ask(&csrf))
+        .send()
+        .await
+        .unwrap();
+    let code = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/track/")
+        .trim_end_matches("?new=1")
+        .to_string();
+    let staff = site.signed_in("staff1").await;
+    let staff_csrf = site.csrf(&staff, "/desk/board").await;
+    let id = site.store.request_by_code(&code).await.unwrap().id;
+    site.post(
+        &staff,
+        &format!("/requests/{id}/resolve"),
+        &[("_csrf", &staff_csrf), ("outcome", "好了")],
+    )
+    .await;
+    let rate = format!("/track/{code}/rate");
+    for _ in 0..5 {
+        let (status, _) = site
+            .post(
+                &client,
+                &rate,
+                &[
+                    ("_csrf", &csrf),
+                    ("satisfaction", "satisfied"),
+                    ("pin", "1111"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (status, _) = site
+        .post(
+            &client,
+            &rate,
+            &[
+                ("_csrf", &csrf),
+                ("satisfaction", "satisfied"),
+                ("pin", "5678"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "four digits cannot be guessed by trying"
+    );
+    assert!(site
+        .store
+        .request_by_code(&code)
+        .await
+        .unwrap()
+        .state
+        .satisfaction
+        .is_none());
 }

@@ -43,7 +43,9 @@ CREATE INDEX service_hours_community ON service_hours(community_id, at_ms);
 
 -- Hours already earned before this table existed.
 INSERT INTO service_hours (volunteer_id, community_id, request_id, source, minutes, at_ms, event_seq)
-SELECT assignee_id, community_id, id, 'job', service_minutes, resolved_ms, last_seq
+SELECT assignee_id, community_id, id, 'job', service_minutes, resolved_ms,
+       (SELECT MAX(e.seq) FROM events e WHERE e.request_id = requests.id AND e.kind = 'resolved')
 FROM requests
 WHERE status IN ('resolved', 'reviewed') AND assignee_id IS NOT NULL
-  AND service_minutes IS NOT NULL AND service_minutes > 0 AND resolved_ms IS NOT NULL;
+  AND service_minutes IS NOT NULL AND service_minutes > 0 AND resolved_ms IS NOT NULL
+  AND EXISTS (SELECT 1 FROM events e WHERE e.request_id = requests.id AND e.kind = 'resolved');

@@ -175,7 +175,7 @@ pub(crate) async fn totals(
          CAST(SUM(CASE WHEN h.source = 'job' THEN 1 WHEN h.source = 'reversal' THEN -1 ELSE 0 END) AS BIGINT) AS jobs, \
          CAST(SUM(h.minutes) AS BIGINT) AS minutes \
          FROM service_hours h JOIN users u ON u.id = h.volunteer_id \
-         WHERE h.at_ms >= $1 AND h.at_ms < $2 \
+         WHERE h.at_ms >= $1 AND h.at_ms < $2 AND u.role = 'volunteer' \
          AND ($3 = 0 OR h.community_id IN (SELECT id FROM places WHERE kind = 'community' \
               AND (id = $3 OR subdistrict_id = $3 OR district_id = $3))) \
          AND ($4 = 0 OR h.community_id = $4) \

@@ -58,12 +58,19 @@ pub(crate) async fn import(
     }
     let mut outcome = ImportOutcome::default();
     let mut tx = pool.begin().await?;
+    // Take the ledger head before reading anything, like every write: writers queue here,
+    // so two imports of one file cannot both insert its rows.
+    sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
     for (p, item) in prepared {
-        let (seen,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM requests WHERE external_key = $1")
-                .bind(&item.external_key)
-                .fetch_one(&mut *tx)
-                .await?;
+        let (seen,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM requests WHERE community_id = $1 AND external_key = $2",
+        )
+        .bind(p.community_id())
+        .bind(&item.external_key)
+        .fetch_one(&mut *tx)
+        .await?;
         if seen > 0 {
             outcome.already_there += 1;
             continue;

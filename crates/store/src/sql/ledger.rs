@@ -131,9 +131,17 @@ pub(crate) async fn events_of(pool: &AnyPool, request_id: i64) -> StoreResult<Ve
 /// Streams the whole ledger in order (memory stays flat however long it is) and reports
 /// the first event that was altered, removed or reordered.
 pub(crate) async fn verify(pool: &AnyPool) -> StoreResult<LedgerReport> {
+    // The head first, then the events up to it: writes committed meanwhile are not mistaken
+    // for events added behind the chain's back.
+    let (head_seq, head_hash): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM ledger_head WHERE id = 1")
+            .fetch_one(pool)
+            .await?;
     let mut verifier = ChainVerifier::default();
-    let sql = format!("{EVENT_SELECT} ORDER BY seq");
-    let mut rows = sqlx::query_as::<_, EventRow>(&sql).fetch(pool);
+    let sql = format!("{EVENT_SELECT} WHERE seq <= $1 ORDER BY seq");
+    let mut rows = sqlx::query_as::<_, EventRow>(&sql)
+        .bind(head_seq)
+        .fetch(pool);
     while let Some(row) = rows.try_next().await? {
         let event = StoredEvent {
             seq: row.seq,
@@ -154,10 +162,6 @@ pub(crate) async fn verify(pool: &AnyPool) -> StoreResult<LedgerReport> {
         }
     }
     drop(rows);
-    let (head_seq, head_hash): (i64, String) =
-        sqlx::query_as("SELECT seq, hash FROM ledger_head WHERE id = 1")
-            .fetch_one(pool)
-            .await?;
     Ok(match verifier.finish(head_seq, &head_hash) {
         Ok(checked) => LedgerReport {
             events_checked: checked,

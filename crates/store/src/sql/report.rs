@@ -34,7 +34,7 @@ pub(crate) async fn extras(pool: &AnyPool, scope: &StatsScope) -> StoreResult<Re
         ),
         scope,
     );
-    sql.push(" GROUP BY g.name ORDER BY g.name");
+    sql.push(" GROUP BY g.id, g.name ORDER BY g.name, g.id");
     let by_grid: Vec<(String, i64, i64)> = sql.query_as().fetch_all(pool).await?;
 
     // Months are Shanghai months; bucketing in Rust keeps the SQL the same on both

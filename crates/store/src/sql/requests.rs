@@ -27,6 +27,12 @@ pub(crate) struct Prepared {
     deadlines: Deadlines,
 }
 
+impl Prepared {
+    pub(crate) fn community_id(&self) -> i64 {
+        self.community.id
+    }
+}
+
 /// Checks every reference of a draft (community, scope, category, address) and works out
 /// its deadlines, reporting all problems at once. Reads only.
 pub(crate) async fn prepare(
@@ -223,6 +229,19 @@ pub(crate) async fn apply_in(
     if !actor.covers(&facts.path) {
         return Err(not_found(id));
     }
+    // A role that may never do this is told so (403). What a volunteer may not see stays
+    // unseen (404), with no 409 naming its state; the exception is claiming, where the
+    // loser of a race for a pooled request hears it was accepted.
+    if !actor.role_may(action.kind()) {
+        return Err(StoreError::Forbidden(format!(
+            "a {} cannot {} requests",
+            actor.role.as_str(),
+            action.kind().as_str()
+        )));
+    }
+    if actor.can_see(&facts).is_err() && !matches!(action, Action::Accept) {
+        return Err(not_found(id));
+    }
     let mut state = record.state.clone();
     state.apply(&action, actor.user_id, to_ms(at))?;
     actor
@@ -414,6 +433,10 @@ pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
         sql.push(&format!(
             " AND (r.status = 'pooled' OR r.assignee_id = {p})"
         ));
+    }
+    if let Some(assignee) = filter.assignee_id {
+        let p = sql.int(assignee);
+        sql.push(&format!(" AND r.assignee_id = {p}"));
     }
     if let Some(status) = filter.status {
         let p = sql.text(status.as_str());

@@ -53,7 +53,9 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &StatsScope) -> StoreResult<Sta
         count_if("r.status = 'long_term'"),
         count_if(OPEN),
         count_if("r.status = 'closed'"),
-        count_if(&format!("{OPEN} AND r.resolve_by_ms < {now}")),
+        count_if(&format!(
+            "{OPEN} AND (r.resolve_by_ms < {now} OR (r.first_response_ms IS NULL AND r.respond_by_ms < {now}))"
+        )),
         count_if("r.first_response_ms IS NOT NULL AND r.first_response_ms <= r.respond_by_ms"),
         count_if(&format!("{RESOLVED} AND r.resolved_ms <= r.resolve_by_ms")),
         count_if("r.satisfaction IS NOT NULL"),

@@ -213,6 +213,7 @@ async fn list(
     let filter = RequestFilter {
         scope: actor.scope,
         volunteer_id: (actor.role == Role::Volunteer).then_some(actor.user_id),
+        assignee_id: None,
         community_id,
         status,
         category: blank(&q.category).map(String::from),

@@ -160,6 +160,16 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// Whether `path` is a path on this site that is safe to redirect to: it starts with one
+/// `/`, and has no backslash or control character (browsers turn `/\evil` and `/\t/evil`
+/// into another host).
+pub fn is_local_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/') | Some('\\'))
+        && !path.chars().any(|c| c == '\\' || c.is_control())
+}
+
 pub fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
@@ -316,5 +326,28 @@ pub fn home_of(actor: &Actor) -> &'static str {
         Role::Volunteer => "/v/tasks",
         Role::Supervisor => "/dashboard",
         Role::Resident => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        for good in ["/", "/desk/board", "/requests/12?x=1"] {
+            assert!(is_local_path(good), "{good}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "https://evil.example",
+            "",
+            "desk",
+            "/a\r\nb",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
     }
 }

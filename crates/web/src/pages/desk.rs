@@ -358,9 +358,7 @@ async fn act(
     };
     match outcome {
         Ok(_) => {
-            let back = form
-                .get("back")
-                .filter(|b| b.starts_with('/') && !b.starts_with("//"));
+            let back = form.get("back").filter(|b| super::ctx::is_local_path(b));
             Ok(Redirect::to(back.unwrap_or(&format!("/requests/{id}"))).into_response())
         }
         Err(AppError::NotFound(m)) => Err(PageError::new(StatusCode::NOT_FOUND, m)),

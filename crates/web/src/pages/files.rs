@@ -120,7 +120,16 @@ async fn export(
         View::Both => "接待台账及处置清单",
     };
     let path = temp_path(ext);
-    let rows = export_ledger(state.store.as_ref(), filter, view, format, &path, title).await?;
+    let rows = export_ledger(
+        state.store.as_ref(),
+        &actor,
+        filter,
+        view,
+        format,
+        &path,
+        title,
+    )
+    .await?;
     tracing::info!(user = %actor.username, rows, "ledger exported");
     let file_name = format!("{title}-{}.{ext}", local_date(Utc::now()).format("%Y%m%d"));
     send_file(path, &file_name, content_type).await

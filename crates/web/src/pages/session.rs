@@ -47,7 +47,7 @@ struct NextQuery {
 /// Only local paths are followed after signing in.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if super::ctx::is_local_path(n) => n.to_string(),
         _ => String::new(),
     }
 }

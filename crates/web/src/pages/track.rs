@@ -175,6 +175,20 @@ async fn rate(
     form: PageForm,
 ) -> Result<Response, PageError> {
     let r = tracked(&state, &code).await?;
+    const MAX_FAILURES: u32 = 5;
+    let failures = |state: &AppState| {
+        state
+            .rating_failures
+            .lock()
+            .map(|m| m.get(&r.id).copied().unwrap_or(0))
+            .unwrap_or(MAX_FAILURES)
+    };
+    if failures(&state) >= MAX_FAILURES {
+        return Err(PageError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "输错次数太多，请打电话给社区评价 / too many wrong tries: please rate by phoning the community office",
+        ));
+    }
     let pin = form.get("pin").unwrap_or_default();
     let digits: String = r
         .reporter_phone
@@ -182,6 +196,9 @@ async fn rate(
         .filter(char::is_ascii_digit)
         .collect();
     if r.reporter_phone.is_empty() || pin.len() != 4 || !digits.ends_with(pin) {
+        if let Ok(mut map) = state.rating_failures.lock() {
+            *map.entry(r.id).or_default() += 1;
+        }
         return track_page(&state, ctx, &code, false, false, true).await;
     }
     let satisfaction = form

@@ -79,14 +79,13 @@ struct VolunteerPage {
 async fn jobs(
     state: &AppState,
     actor: &Actor,
-    status: Option<Status>,
+    filter: RequestFilter,
 ) -> Result<Vec<Job>, PageError> {
     let filter = RequestFilter {
         scope: actor.scope,
         volunteer_id: Some(actor.user_id),
-        status,
-        limit: 100,
-        ..Default::default()
+        limit: 200,
+        ..filter
     };
     let page = state.store.list_requests(&filter).await?;
     Ok(page.items.into_iter().map(|r| Job::new(r, actor)).collect())
@@ -97,11 +96,15 @@ async fn tasks(
     SignedIn(ctx, actor): SignedIn,
 ) -> Result<Response, PageError> {
     require(&actor, &[Role::Volunteer])?;
-    let mine: Vec<Job> = jobs(&state, &actor, None)
-        .await?
-        .into_iter()
-        .filter(|j| j.r.state.assignee_id == Some(actor.user_id))
-        .collect();
+    let mine = jobs(
+        &state,
+        &actor,
+        RequestFilter {
+            assignee_id: Some(actor.user_id),
+            ..Default::default()
+        },
+    )
+    .await?;
     // From the hours ledger, so every job and activity counts, however many there are.
     let minutes: i64 = state
         .store
@@ -130,7 +133,15 @@ async fn pool(
     SignedIn(ctx, actor): SignedIn,
 ) -> Result<Response, PageError> {
     require(&actor, &[Role::Volunteer])?;
-    let mut list = jobs(&state, &actor, Some(Status::Pooled)).await?;
+    let mut list = jobs(
+        &state,
+        &actor,
+        RequestFilter {
+            status: Some(Status::Pooled),
+            ..Default::default()
+        },
+    )
+    .await?;
     // What fits their skills first.
     list.sort_by_key(|j| !j.fits);
     Ok(render(&VolunteerPage {
