@@ -152,6 +152,24 @@ impl RequestRecord {
         }
     }
 
+    /// The reporter's phone and room as `viewer` may see them: in full, or masked
+    /// (`138****5678`, `***`). The third value says whether they were masked.
+    pub fn contact_for(&self, viewer: &bangbang_domain::Actor) -> (String, String, bool) {
+        use bangbang_domain::access::{mask_phone, mask_room};
+        let masked = !viewer.sees_personal_data(&self.facts());
+        let room = self.room.as_deref().unwrap_or_default();
+        if masked {
+            let room = if room.is_empty() {
+                String::new()
+            } else {
+                mask_room(room)
+            };
+            (mask_phone(&self.reporter_phone), room, true)
+        } else {
+            (self.reporter_phone.clone(), room.to_string(), false)
+        }
+    }
+
     /// Open work past its resolve-by deadline, or not yet acted on past its respond-by one.
     pub fn is_overdue(&self, now: &DateTime<Utc>) -> bool {
         let unanswered = self.state.first_response_ms.is_none() && self.respond_by < *now;

@@ -66,17 +66,13 @@ pub fn ledger_row(
     viewer: &Actor,
 ) -> LedgerRow {
     let s = &r.state;
-    let masked = !viewer.sees_personal_data(&r.facts());
+    let (phone, _, masked) = r.contact_for(viewer);
     LedgerRow {
         seq,
         code: r.code.clone(),
         reported_at: local(r.reported_at),
         reporter_name: r.reporter_name.clone(),
-        reporter_phone: if masked {
-            bangbang_domain::access::mask_phone(&r.reporter_phone)
-        } else {
-            r.reporter_phone.clone()
-        },
+        reporter_phone: phone,
         address: address_of(r, masked),
         description: r.description.clone(),
         category: categories

@@ -49,16 +49,8 @@ pub struct RequestView {
 impl RequestView {
     pub fn new(r: &RequestRecord, actor: &Actor, now: DateTime<Utc>) -> RequestView {
         let facts = r.facts();
-        let full = actor.sees_personal_data(&facts);
-        let phone = if full {
-            r.reporter_phone.clone()
-        } else {
-            mask_phone(&r.reporter_phone)
-        };
-        let room = r
-            .room
-            .as_ref()
-            .map(|room| if full { room.clone() } else { mask_room(room) });
+        let (phone, room, masked) = r.contact_for(actor);
+        let room = r.room.as_ref().map(|_| room);
         let s = &r.state;
         RequestView {
             id: r.id,
@@ -89,7 +81,7 @@ impl RequestView {
             next_follow_up_at: s.next_follow_up_ms.map(|ms| local(from_ms(ms))),
             close_reason: s.close_reason.clone(),
             duplicate_of: s.duplicate_of.clone(),
-            personal_data_masked: !full,
+            personal_data_masked: masked,
             allowed_actions: actor.available_actions(&facts),
             events: None,
         }

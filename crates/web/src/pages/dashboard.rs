@@ -4,16 +4,17 @@
 use super::ctx::{Ctx, SignedIn};
 use super::desk::{require, READERS};
 use super::form::{render, PageError};
+use super::volunteers::{bounds, PeriodQuery};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use bangbang_domain::time::{local_date, parse_date, to_ms, Period};
+use bangbang_domain::time::to_ms;
 use bangbang_media::charts::{bar_chart, Series};
 use bangbang_store::{Community, StatsReport, StatsScope};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -42,54 +43,8 @@ struct DashboardPage {
     comparison: Vec<(String, StatsReport)>,
 }
 
-async fn dashboard(
-    State(state): State<AppState>,
-    SignedIn(ctx, actor): SignedIn,
-    Query(q): Query<DashQuery>,
-) -> Result<Response, PageError> {
-    require(&actor, READERS)?;
-    let today = local_date(Utc::now());
-    let from = q
-        .from
-        .as_deref()
-        .and_then(parse_date)
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
-    let to =
-        q.to.as_deref()
-            .and_then(parse_date)
-            .unwrap_or(today)
-            .max(from);
-    let communities: Vec<Community> = state
-        .store
-        .communities()
-        .await?
-        .into_iter()
-        .filter(|c| actor.covers(&c.path()))
-        .collect();
-    let community = q
-        .community
-        .clone()
-        .filter(|slug| communities.iter().any(|c| &c.slug == slug))
-        .unwrap_or_default();
-    let community_id = communities
-        .iter()
-        .find(|c| c.slug == community)
-        .map(|c| c.id);
-    let (start, end) = Period {
-        from: Some(from),
-        to: Some(to),
-    }
-    .bounds_ms();
-    let stats = state
-        .store
-        .stats(&StatsScope {
-            scope: actor.scope,
-            community_id,
-            from_ms: Some(start),
-            to_ms: Some(end),
-            now_ms: to_ms(Utc::now()),
-        })
-        .await?;
+/// The by-category chart (requests and entrances) for a set of figures.
+pub fn category_chart(ctx: &Ctx, stats: &StatsReport) -> String {
     let labels: Vec<String> = stats
         .by_category
         .iter()
@@ -105,23 +60,48 @@ async fn dashboard(
             values: stats.by_category.iter().map(|c| c.entrances).collect(),
         },
     ];
-    let height = 420;
-    let chart =
-        bar_chart(ctx.t("dash.by_category"), &labels, &series, 760, height).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "chart failed");
-            String::new()
-        });
+    bar_chart(ctx.t("dash.by_category"), &labels, &series, 760, 420).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "chart failed");
+        String::new()
+    })
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    SignedIn(ctx, actor): SignedIn,
+    Query(q): Query<DashQuery>,
+) -> Result<Response, PageError> {
+    require(&actor, READERS)?;
+    let (from, to) = PeriodQuery {
+        from: q.from.clone(),
+        to: q.to.clone(),
+    }
+    .period();
+    let communities: Vec<Community> = state
+        .store
+        .communities()
+        .await?
+        .into_iter()
+        .filter(|c| actor.covers(&c.path()))
+        .collect();
+    let chosen = communities
+        .iter()
+        .find(|c| q.community.as_deref() == Some(c.slug.as_str()));
+    let community = chosen.map(|c| c.slug.clone()).unwrap_or_default();
+    let (start, end) = bounds(from, to);
+    let scope = |community_id| StatsScope {
+        scope: actor.scope,
+        community_id,
+        from_ms: Some(start),
+        to_ms: Some(end),
+        now_ms: to_ms(Utc::now()),
+    };
+    let stats = state.store.stats(&scope(chosen.map(|c| c.id))).await?;
+    let chart = category_chart(&ctx, &stats);
     let mut comparison = Vec::new();
-    if community_id.is_none() && communities.len() > 1 {
+    if chosen.is_none() && communities.len() > 1 {
         for c in &communities {
-            let scope = StatsScope {
-                scope: actor.scope,
-                community_id: Some(c.id),
-                from_ms: Some(start),
-                to_ms: Some(end),
-                now_ms: to_ms(Utc::now()),
-            };
-            comparison.push((c.name.clone(), state.store.stats(&scope).await?));
+            comparison.push((c.name.clone(), state.store.stats(&scope(Some(c.id))).await?));
         }
     }
     Ok(render(&DashboardPage {

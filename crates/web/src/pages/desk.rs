@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use bangbang_domain::{
-    access::{mask_phone, mask_room},
+    access::mask_phone,
     lifecycle::{ActionKind, Status},
     matching::{suggest, Need, Suggestion},
     Actor, Role,
@@ -261,7 +261,7 @@ async fn request_page(
     alert: Option<(StatusCode, String)>,
 ) -> Result<Response, PageError> {
     let facts = r.facts();
-    let masked = !actor.sees_personal_data(&facts);
+    let (phone, room, masked) = r.contact_for(actor);
     let events = state.store.events(r.id).await?;
     if !masked {
         state
@@ -283,22 +283,8 @@ async fn request_page(
         Vec::new()
     };
     let page = RequestPage {
-        phone: if masked {
-            mask_phone(&r.reporter_phone)
-        } else {
-            r.reporter_phone.clone()
-        },
-        room: r
-            .room
-            .as_deref()
-            .map(|room| {
-                if masked {
-                    mask_room(room)
-                } else {
-                    room.to_string()
-                }
-            })
-            .unwrap_or_default(),
+        phone,
+        room,
         masked,
         overdue: r.is_overdue(&Utc::now()),
         steps: events

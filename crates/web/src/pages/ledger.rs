@@ -11,7 +11,6 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use bangbang_domain::{
-    access::{mask_phone, mask_room},
     lifecycle::Status,
     request::Channel,
     time::{parse_date, Period},
@@ -158,26 +157,8 @@ async fn ledger(
         .items
         .into_iter()
         .map(|r| {
-            let masked = !actor.sees_personal_data(&r.facts());
-            Row {
-                phone: if masked {
-                    mask_phone(&r.reporter_phone)
-                } else {
-                    r.reporter_phone.clone()
-                },
-                room: r
-                    .room
-                    .as_deref()
-                    .map(|room| {
-                        if masked {
-                            mask_room(room)
-                        } else {
-                            room.to_string()
-                        }
-                    })
-                    .unwrap_or_default(),
-                r,
-            }
+            let (phone, room, _) = r.contact_for(&actor);
+            Row { phone, room, r }
         })
         .collect();
     let grids = match actor.scope {

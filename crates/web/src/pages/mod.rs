@@ -3,7 +3,7 @@
 //! of JavaScript for conveniences, no build step.
 
 mod ctx;
-mod dashboard;
+pub(crate) mod dashboard;
 mod desk;
 mod files;
 mod form;

@@ -114,24 +114,7 @@ async fn report_page(
 
 /// The printable report page for `r`.
 fn report_view(ctx: Ctx, r: Report) -> ReportPage {
-    let labels: Vec<String> = r
-        .stats
-        .by_category
-        .iter()
-        .map(|c| ctx.category(&c.category))
-        .collect();
-    let series = [
-        Series {
-            name: ctx.t("dash.requests"),
-            values: r.stats.by_category.iter().map(|c| c.requests).collect(),
-        },
-        Series {
-            name: ctx.t("dash.entrances"),
-            values: r.stats.by_category.iter().map(|c| c.entrances).collect(),
-        },
-    ];
-    let category_chart =
-        bar_chart(ctx.t("dash.by_category"), &labels, &series, 760, 420).unwrap_or_default();
+    let category_chart = super::dashboard::category_chart(&ctx, &r.stats);
     let months: Vec<String> = r.extras.monthly.iter().map(|(m, _, _)| m.clone()).collect();
     let series = [
         Series {

@@ -11,7 +11,6 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use bangbang_domain::{
-    access::{mask_phone, mask_room},
     lifecycle::{ActionKind, Status},
     Actor, Role,
 };
@@ -36,24 +35,10 @@ pub struct Job {
 impl Job {
     fn new(r: RequestRecord, actor: &Actor) -> Job {
         let facts = r.facts();
-        let masked = !actor.sees_personal_data(&facts);
+        let (phone, room, masked) = r.contact_for(actor);
         Job {
-            phone: if masked {
-                mask_phone(&r.reporter_phone)
-            } else {
-                r.reporter_phone.clone()
-            },
-            room: r
-                .room
-                .as_deref()
-                .map(|room| {
-                    if masked {
-                        mask_room(room)
-                    } else {
-                        room.to_string()
-                    }
-                })
-                .unwrap_or_default(),
+            phone,
+            room,
             masked,
             fits: actor.has_skill_for(&r.category),
             actions: actor.available_actions(&facts),
