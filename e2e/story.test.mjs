@@ -576,3 +576,78 @@ describe('6. the other desk pages', () => {
     });
   });
 });
+
+/** Today in Shanghai as 2026-11-30 (for date inputs). */
+const isoToday = () => shanghaiToday().replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
+
+describe('7. the mid-term report, volunteers, ledgers out and in', () => {
+  it('the report page for the article period shows the seed figures and its charts', async () => {
+    await withPage('desktop', async (page) => {
+      await signIn(page, 'lxl_staff', '/desk/board');
+      const res = await page.goto('/report?community=liuxiali&from=2024-07-01&to=2024-11-15');
+      assert.equal(res.status(), 200);
+      assert.equal(await text(page.locator('[data-testid=received]')), '143');
+      assert.equal(await text(page.locator('[data-testid=resolved]')), '134');
+      assert.equal(await text(page.locator('[data-testid=long_term]')), '9');
+      for (const [category, entrances] of [['sewer_overflow', '22'], ['wall_hazard', '16'], ['stairwell_light', '20']]) {
+        assert.equal(await text(page.locator(`tr[data-category=${category}] td.entrances`)), entrances);
+      }
+      assert.equal(await page.locator('.chart svg').count(), 2, 'by category and by month');
+      assert.match(await text(page.locator('[data-testid=summary]')), /143.*134.*9/);
+      await screenshot(page, 'report');
+      // The same report as an Excel workbook.
+      const download = await page.request.get('/report.xlsx?community=liuxiali&from=2024-07-01&to=2024-11-15');
+      assert.equal(download.status(), 200);
+      assert.equal((await download.body()).subarray(0, 2).toString(), 'PK');
+    });
+  });
+
+  it('staff record activity hours; the honour board and the certificate count them', async () => {
+    await withPage('desktop', async (page) => {
+      await signIn(page, 'lxl_staff', '/desk/board');
+      await page.goto('/desk/volunteers?from=2024-01-01');
+      await page.selectOption('#hv', 'lxl_v02');
+      await page.fill('#ha', '重阳节敬老活动');
+      await page.fill('#hd', isoToday());
+      await page.fill('#hh', '3');
+      await Promise.all([page.waitForURL(/recorded=1/), page.click('form[action="/desk/volunteers"] button[type=submit]')]);
+      assert.match(await text(page.locator('.notice')), /已登记/);
+      await screenshot(page, 'volunteers');
+      await page.goto('/desk/volunteers/lxl_v02?from=' + isoToday());
+      assert.equal(await text(page.locator('[data-testid=cert-hours]')), '3.0');
+      assert.match(await page.content(), /重阳节敬老活动/);
+      await screenshot(page, 'certificate');
+    });
+    await withPage('phone', async (page) => {
+      const res = await page.goto('/c/liuxiali/honour?from=2024-07-01&to=2024-11-15');
+      assert.equal(res.status(), 200, 'the honour board is public');
+      assert.ok(await page.locator('ol.honour li').count() >= 5);
+      assert.match(await text(page.locator('ol.honour li').first()), /小时/);
+      await screenshot(page, 'honour-phone');
+    });
+  });
+
+  it('the ledger exports download and a hand-kept ledger can be previewed', async () => {
+    await withPage('desktop', async (page) => {
+      await signIn(page, 'lxl_staff', '/desk/board');
+      await page.goto('/desk/ledger?from=2024-07-01&to=2024-11-15');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=导出Excel')]);
+      assert.match(download.suggestedFilename(), /\.xlsx$/);
+      const csv = await page.request.get('/desk/ledger/export?view=intake&format=csv&from=2024-07-01&to=2024-11-15');
+      const body = await csv.body();
+      assert.deepEqual([...body.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with a BOM');
+      assert.equal(body.toString('utf8').trim().split('\n').length, 144, 'a header and 143 rows');
+      await page.goto('/desk/import');
+      await page.setInputFiles('#file', {
+        name: '旧台账.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from('序号,反映时间,反映人,联系电话,地址,反映事项,类别,状态\n1,2024年7月3日,张桂兰,13812345678,3号楼2门301,下水返水,下水跑冒,已办结\n2,2024-13-45,李四,13900000000,3号楼1门,灯不亮,楼道灯,\n合计：2件,,,,,,,\n'),
+      });
+      await page.click('form[action="/desk/import"] button[type=submit]');
+      const result = page.locator('[data-testid=import-result]');
+      assert.match(await text(result), /1 行可导入/);
+      assert.match(await text(result), /反映时间无法识别/);
+      await screenshot(page, 'import-preview');
+    });
+  });
+});

@@ -324,7 +324,10 @@ pub struct VolunteerTotal {
     pub username: String,
     pub display_name: String,
     pub jobs: i64,
+    /// In the period.
     pub minutes: i64,
+    /// Ever: stars are earned by total service, not by one period.
+    pub lifetime_minutes: i64,
 }
 
 impl VolunteerTotal {
@@ -333,7 +336,7 @@ impl VolunteerTotal {
     }
 
     pub fn stars(&self) -> u8 {
-        bangbang_domain::volunteer::stars(self.minutes)
+        bangbang_domain::volunteer::stars(self.lifetime_minutes)
     }
 }
 

@@ -295,6 +295,23 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<bool> {
         };
         let mut plans = Vec::new();
         if spec.slug == "liuxiali" {
+            // Some volunteers served before the workroom opened: their earlier hours count
+            // towards their stars, not towards the period's figures.
+            let before =
+                bangbang_domain::time::parse_instant("2024-06-30 12:00").expect("a valid time");
+            for (username, hours) in [("lxl_v06", 260), ("lxl_v03", 95), ("lxl_v08", 110)] {
+                if let Some(v) = cast.volunteers.iter().find(|v| v.username == username) {
+                    store
+                        .record_activity_hours(
+                            &cast.staff[0],
+                            v.user_id,
+                            hours * 60,
+                            "往年社区志愿服务累计（2023年度台账）",
+                            before,
+                        )
+                        .await?;
+                }
+            }
             plans.extend(history::article_period(&cast, &mut rng));
             plans.extend(history::recent(&cast, &mut rng, now, 10));
         } else {

@@ -159,6 +159,7 @@ struct TotalRow {
     display_name: String,
     jobs: i64,
     minutes: i64,
+    lifetime_minutes: Option<i64>,
 }
 
 /// Volunteers of the communities in scope by hours given in `[from_ms, to_ms)`, most first.
@@ -173,7 +174,8 @@ pub(crate) async fn totals(
     let rows: Vec<TotalRow> = sqlx::query_as(
         "SELECT h.volunteer_id, u.username, u.display_name, \
          CAST(SUM(CASE WHEN h.source = 'job' THEN 1 WHEN h.source = 'reversal' THEN -1 ELSE 0 END) AS BIGINT) AS jobs, \
-         CAST(SUM(h.minutes) AS BIGINT) AS minutes \
+         CAST(SUM(h.minutes) AS BIGINT) AS minutes, \
+         (SELECT CAST(SUM(a.minutes) AS BIGINT) FROM service_hours a WHERE a.volunteer_id = h.volunteer_id) AS lifetime_minutes \
          FROM service_hours h JOIN users u ON u.id = h.volunteer_id \
          WHERE h.at_ms >= $1 AND h.at_ms < $2 AND u.role = 'volunteer' \
          AND ($3 = 0 OR h.community_id IN (SELECT id FROM places WHERE kind = 'community' \
@@ -198,6 +200,7 @@ pub(crate) async fn totals(
             display_name: r.display_name,
             jobs: r.jobs,
             minutes: r.minutes,
+            lifetime_minutes: r.lifetime_minutes.unwrap_or(r.minutes),
         })
         .collect())
 }

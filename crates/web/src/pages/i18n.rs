@@ -255,6 +255,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("ledger.export_xlsx", "导出Excel", "Export .xlsx"),
     ("ledger.export_csv", "导出CSV", "Export .csv"),
     ("ledger.export_both", "两表合一导出", "Both on one sheet"),
+    ("common.print", "打印", "Print"),
     ("common.save", "保存", "Save"),
     ("common.yes", "是", "Yes"),
     ("common.view", "查看", "View"),

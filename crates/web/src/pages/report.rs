@@ -32,6 +32,8 @@ pub struct ReportQuery {
 
 /// Everything the report shows, gathered once for the page and the workbook.
 pub struct Report {
+    /// The communities the viewer may report on.
+    pub communities: Vec<Community>,
     pub title: String,
     /// The communities covered, by name.
     pub scope_name: String,
@@ -85,6 +87,7 @@ pub async fn gather(state: &AppState, actor: &Actor, q: &ReportQuery) -> Result<
         to,
         stats: state.store.stats(&scope).await?,
         extras: state.store.report_extras(&scope).await?,
+        communities: communities.clone(),
         volunteers: state
             .store
             .volunteer_totals(actor.scope, chosen.map(|c| c.id), start, end, 10)
