@@ -71,7 +71,24 @@ pub trait Store: Send + Sync + 'static {
     async fn request_by_code(&self, code: &str) -> StoreResult<RequestRecord>;
     async fn events(&self, request_id: i64) -> StoreResult<Vec<EventRecord>>;
     async fn list_requests(&self, filter: &RequestFilter) -> StoreResult<Page<RequestRecord>>;
-    async fn log_personal_data_read(&self, user_id: i64, request_id: i64) -> StoreResult<()>;
+    /// Reading personal data is logged: who saw the phone and room of which requests.
+    async fn log_personal_data_reads(&self, user_id: i64, request_ids: &[i64]) -> StoreResult<()>;
+
+    /// Logs the requests among `records` whose personal data `viewer` is shown in full.
+    async fn log_shown(&self, viewer: &Actor, records: &[RequestRecord]) -> StoreResult<()> {
+        if viewer.user_id <= 0 {
+            return Ok(()); // the command line's operator and residents are not users
+        }
+        let shown: Vec<i64> = records
+            .iter()
+            .filter(|r| viewer.sees_personal_data(&r.facts()))
+            .map(|r| r.id)
+            .collect();
+        if shown.is_empty() {
+            return Ok(());
+        }
+        self.log_personal_data_reads(viewer.user_id, &shown).await
+    }
 
     // Figures and integrity.
     async fn stats(&self, scope: &StatsScope) -> StoreResult<StatsReport>;

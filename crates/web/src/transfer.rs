@@ -122,6 +122,8 @@ pub async fn export_ledger(
     let mut seq = 0;
     loop {
         let page = store.list_requests(&filter).await?;
+        // Reading personal data is logged, exports included.
+        store.log_shown(viewer, &page.items).await?;
         for r in &page.items {
             seq += 1;
             writer

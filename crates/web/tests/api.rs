@@ -527,6 +527,14 @@ async fn scope_hides_other_communities(app: TestApp) {
     assert_eq!(communities["items"].as_array().unwrap().len(), 1);
 }
 
+async fn reads_logged(app: &TestApp) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM personal_data_reads")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    n
+}
+
 async fn volunteers_see_masked_personal_data_until_they_accept(app: TestApp) {
     let id = app.create(a_request()).await["id"].as_i64().unwrap();
     let detail = format!("/api/v1/requests/{id}");
@@ -549,6 +557,20 @@ async fn volunteers_see_masked_personal_data_until_they_accept(app: TestApp) {
     assert_eq!(
         seen["events"][0]["data"]["reporter"]["phone"], "138****5678",
         "the ledger is masked too"
+    );
+    let logged = reads_logged(&app).await;
+    app.get(&app.volunteer2, "/api/v1/requests?status=pooled")
+        .await;
+    assert_eq!(
+        reads_logged(&app).await,
+        logged,
+        "masked views are not personal-data reads"
+    );
+    app.get(&app.staff, "/api/v1/requests").await;
+    assert_eq!(
+        reads_logged(&app).await,
+        logged + 1,
+        "a staff list shows the phone in full: logged"
     );
     let (_, pool) = app
         .get(&app.volunteer2, "/api/v1/requests?status=pooled")

@@ -2,7 +2,7 @@
 //! (both SQLite and PostgreSQL accept `$n`).
 
 use sqlx::any::AnyArguments;
-use sqlx::query::QueryAs;
+use sqlx::query::{Query, QueryAs};
 use sqlx::{Any, FromRow};
 
 #[derive(Debug, Clone)]
@@ -43,6 +43,15 @@ impl SqlBuilder {
 
     pub fn text(&mut self, value: &str) -> String {
         self.arg(Arg::Text(value.to_string()))
+    }
+
+    pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        self.args
+            .iter()
+            .fold(sqlx::query(&self.text), |q, arg| match arg {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+            })
     }
 
     pub fn query_as<T>(&self) -> QueryAs<'_, Any, T, AnyArguments<'_>>

@@ -205,8 +205,8 @@ impl Store for SqlStore {
         requests::list(&self.pool, filter).await
     }
 
-    async fn log_personal_data_read(&self, user_id: i64, request_id: i64) -> StoreResult<()> {
-        users::log_personal_data_read(&self.pool, user_id, request_id).await
+    async fn log_personal_data_reads(&self, user_id: i64, request_ids: &[i64]) -> StoreResult<()> {
+        users::log_personal_data_reads(&self.pool, user_id, request_ids).await
     }
 
     async fn stats(&self, scope: &StatsScope) -> StoreResult<StatsReport> {

@@ -87,16 +87,29 @@ pub(crate) async fn actor_by_token(pool: &AnyPool, token_hash: &str) -> StoreRes
     Ok(user.actor())
 }
 
-pub(crate) async fn log_personal_data_read(
+/// Records that `user_id` was shown the personal data of these requests, one row each,
+/// in one statement.
+pub(crate) async fn log_personal_data_reads(
     pool: &AnyPool,
     user_id: i64,
-    request_id: i64,
+    request_ids: &[i64],
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO personal_data_reads (user_id, request_id, at_ms) VALUES ($1, $2, $3)")
-        .bind(user_id)
-        .bind(request_id)
-        .bind(to_ms(Utc::now()))
-        .execute(pool)
-        .await?;
+    let now = to_ms(Utc::now());
+    // Keep each statement well under the databases' limits on bound values.
+    for chunk in request_ids.chunks(1000) {
+        let mut sql = super::args::SqlBuilder::new(
+            "INSERT INTO personal_data_reads (user_id, request_id, at_ms) VALUES ",
+        );
+        let user = sql.int(user_id);
+        let at = sql.int(now);
+        for (i, id) in chunk.iter().enumerate() {
+            let p = sql.int(*id);
+            sql.push(&format!(
+                "{}({user}, {p}, {at})",
+                if i == 0 { "" } else { ", " }
+            ));
+        }
+        sql.query().execute(pool).await?;
+    }
     Ok(())
 }

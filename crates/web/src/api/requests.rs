@@ -227,6 +227,7 @@ async fn list(
         ascending: false,
     };
     let page = state.store.list_requests(&filter).await?;
+    state.store.log_shown(&actor, &page.items).await?;
     let now = Utc::now();
     let items: Vec<RequestView> = page
         .items
@@ -281,11 +282,9 @@ async fn show(
     let record = visible_request(&state, &actor, &id).await?;
     let events = state.store.events(record.id).await?;
     let view = RequestView::new(&record, &actor, Utc::now()).with_events(&events);
-    if !view.personal_data_masked {
-        state
-            .store
-            .log_personal_data_read(actor.user_id, record.id)
-            .await?;
-    }
+    state
+        .store
+        .log_shown(&actor, std::slice::from_ref(&record))
+        .await?;
     Ok(Json(view))
 }

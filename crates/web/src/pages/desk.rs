@@ -263,12 +263,10 @@ async fn request_page(
     let facts = r.facts();
     let (phone, room, masked) = r.contact_for(actor);
     let events = state.store.events(r.id).await?;
-    if !masked {
-        state
-            .store
-            .log_personal_data_read(actor.user_id, r.id)
-            .await?;
-    }
+    state
+        .store
+        .log_shown(actor, std::slice::from_ref(&r))
+        .await?;
     let actions = actor.available_actions(&facts);
     let suggestions = if actions.contains(&ActionKind::Dispatch) && actor.is_office() {
         let candidates = state.store.volunteer_candidates(r.community.id).await?;

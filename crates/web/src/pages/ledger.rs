@@ -153,6 +153,7 @@ async fn ledger(
     require(&actor, READERS)?;
     let (filter, problems) = filter_of(&actor, &q);
     let page = state.store.list_requests(&filter).await?;
+    state.store.log_shown(&actor, &page.items).await?;
     let rows = page
         .items
         .into_iter()
