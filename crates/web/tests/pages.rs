@@ -363,9 +363,9 @@ async fn action_form_errors_change_nothing(site: Site) {
         (
             "decline",
             vec![("reason", "忙")],
-            "cannot decline a request that is submitted",
+            "这件诉求目前是「待派单」，不能「退单」",
         ),
-        ("resolve", vec![("outcome", "")], "outcome: is required"),
+        ("resolve", vec![("outcome", "")], "outcome: 必填"),
         (
             "resolve",
             vec![("outcome", "好了"), ("hours", "-1")],
@@ -377,11 +377,11 @@ async fn action_form_errors_change_nothing(site: Site) {
             "next_at",
         ),
         ("close", vec![("reason", "duplicate")], "duplicate_of"),
-        ("notes", vec![("text", "")], "text: is required"),
+        ("notes", vec![("text", "")], "text: 必填"),
         (
             "review",
             vec![("satisfaction", "satisfied")],
-            "cannot review a request that is submitted",
+            "不能「回访」；现在可以：派单、办结、转长期跟进、关闭、添加备注",
         ),
     ] {
         let mut fields = vec![("_csrf", csrf.as_str())];

@@ -311,6 +311,50 @@ async fn detail(
     request_page(&state, ctx, &actor, r, None).await
 }
 
+/// An action's refusal in the page's language: the state and what may be done instead,
+/// or each bad field.
+fn action_error(ctx: &Ctx, kind: ActionKind, e: &AppError) -> String {
+    let action = |k: ActionKind| ctx.t(action_key(k));
+    match e {
+        AppError::NotAllowed { state, allowed, .. } if !ctx.en() => {
+            let allowed: Vec<&str> = allowed.iter().map(|a| action(*a)).collect();
+            format!(
+                "这件诉求目前是「{}」，不能「{}」；现在可以：{}",
+                ctx.status(state),
+                action(kind),
+                allowed.join("、")
+            )
+        }
+        AppError::Invalid(fields) => fields
+            .iter()
+            .map(|(field, message)| {
+                format!("{field}: {}", super::i18n::field_message(ctx.lang, message))
+            })
+            .collect::<Vec<_>>()
+            .join("；"),
+        AppError::Forbidden(_) if !ctx.en() => {
+            format!("您的角色不能「{}」这件诉求 ({e})", action(kind))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The text key of an action's name.
+fn action_key(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Dispatch => "action.dispatch",
+        ActionKind::Accept => "action.accept",
+        ActionKind::Decline => "action.decline",
+        ActionKind::Start => "action.start",
+        ActionKind::Resolve => "action.resolve",
+        ActionKind::FollowUp => "action.follow-up",
+        ActionKind::Review => "action.review",
+        ActionKind::Reopen => "action.reopen",
+        ActionKind::Close => "action.close",
+        ActionKind::Note => "action.notes",
+    }
+}
+
 /// One lifecycle step from a page. Errors come back on the request page (or as an error
 /// page when the request is not to be seen at all); success goes to `back` or the request.
 async fn act(
@@ -348,14 +392,7 @@ async fn act(
         Err(AppError::NotFound(m)) => Err(PageError::new(StatusCode::NOT_FOUND, m)),
         Err(e) => {
             let status = e.status();
-            let message = match &e {
-                AppError::Invalid(fields) => fields
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join("；"),
-                other => other.to_string(),
-            };
+            let message = action_error(&ctx, kind, &e);
             let r = state.store.request(id).await?;
             if actor.can_see(&r.facts()).is_err() {
                 return Err(PageError::new(status, message));
