@@ -65,7 +65,7 @@ async fn stats(
         "resolved": "of those, resolved now (已办结 or 已回访)",
         "long_term": "of those, in long-term follow-up now (长期跟进)",
         "open": "of those, still waiting on someone: submitted, pooled, dispatched, accepted or in progress",
-        "overdue": "of the open ones, past their resolve-by deadline now",
+        "overdue": "of the open ones, past their resolve-by deadline, or not yet acted on past their respond-by deadline",
         "entrances": "distinct entrances (门) with a request in the category; resolved_entrances counts those where one was resolved",
     });
     Ok(Json(body))
