@@ -558,6 +558,15 @@ pub async fn run_story(store: &dyn Store) {
         store.actor_by_session("hash-old", 11).await,
         Err(StoreError::NotFound(_))
     ));
+    // The next sign-in sweeps expired sessions away.
+    store
+        .create_session("hash-2", f.staff.user_id, i64::MAX)
+        .await
+        .unwrap();
+    assert!(
+        store.actor_by_session("hash-old", 0).await.is_err(),
+        "the expired session is gone, whatever the clock says"
+    );
     store.delete_session("hash-1").await.unwrap();
     assert!(store.actor_by_session("hash-1", 0).await.is_err());
 

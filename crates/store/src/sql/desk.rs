@@ -18,6 +18,11 @@ pub(crate) async fn create_session(
     user_id: i64,
     expires_ms: i64,
 ) -> StoreResult<()> {
+    // Signing in is rare enough to sweep out expired sessions as it happens.
+    sqlx::query("DELETE FROM sessions WHERE expires_ms < $1")
+        .bind(to_ms(Utc::now()))
+        .execute(pool)
+        .await?;
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user_id)
