@@ -69,3 +69,27 @@ pub async fn postgres() -> Option<SqlStore> {
     let url = postgres_url().await?;
     Some(SqlStore::connect(&url).await.expect("open PostgreSQL"))
 }
+
+/// Runs each named test on SQLite and on PostgreSQL: `on_both_backends!(setup; test_a,
+/// test_b)` makes `sqlite::test_a`, `postgres::test_a`, ... Each calls
+/// `test(setup(store).await).await` with a fresh database; `setup` and the tests are
+/// functions in the calling module.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($setup:ident; $($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::$test(super::$setup($crate::testing::sqlite().await).await).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                if let Some(store) = $crate::testing::postgres().await {
+                    super::$test(super::$setup(store).await).await;
+                }
+            })*
+        }
+    };
+}

@@ -99,26 +99,13 @@ fn a_request() -> Value {
     })
 }
 
-macro_rules! on_both {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                super::$test(super::TestApp::spawn(bangbang_store::testing::sqlite().await).await).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                if let Some(store) = bangbang_store::testing::postgres().await {
-                    super::$test(super::TestApp::spawn(store).await).await;
-                }
-            })*
-        }
-    };
+/// A fresh site on a fresh database, for `on_both_backends!`.
+async fn setup(store: SqlStore) -> TestApp {
+    TestApp::spawn(store).await
 }
 
-on_both!(
+bangbang_store::on_both_backends!(
+    setup;
     lifecycle_through_the_api,
     refused_transition_is_409_and_changes_nothing,
     validation_errors_are_422_per_field_and_store_nothing,

@@ -99,26 +99,13 @@ impl Site {
     }
 }
 
-macro_rules! on_both {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                super::$test(super::Site::start(bangbang_store::testing::sqlite().await).await).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                if let Some(store) = bangbang_store::testing::postgres().await {
-                    super::$test(super::Site::start(store).await).await;
-                }
-            })*
-        }
-    };
+/// A fresh site on a fresh database, for `on_both_backends!`.
+async fn setup(store: SqlStore) -> Site {
+    Site::start(store).await
 }
 
-on_both!(
+bangbang_store::on_both_backends!(
+    setup;
     sign_in_errors_and_redirects,
     resident_form_errors_keep_what_was_typed,
     staff_and_patrol_form_errors,
