@@ -3,10 +3,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod config;
 mod error;
 pub mod pages;
 pub mod transfer;
 
+pub use config::WebConfig;
 pub use error::AppError;
 
 use axum::{middleware, routing::get, Router};
@@ -24,6 +26,8 @@ pub struct AppState {
     /// Wrong phone digits given when rating, per request: the public rating form locks
     /// after a few, so the four digits cannot be guessed.
     pub rating_failures: Arc<std::sync::Mutex<std::collections::HashMap<i64, u32>>>,
+    /// Limits and throttles.
+    pub config: Arc<WebConfig>,
 }
 
 impl AppState {
@@ -34,7 +38,14 @@ impl AppState {
             store,
             photos: Arc::new(photos),
             rating_failures: Arc::default(),
+            config: Arc::new(WebConfig::default()),
         }
+    }
+
+    /// The same state with other limits.
+    pub fn with_config(mut self, config: WebConfig) -> AppState {
+        self.config = Arc::new(config);
+        self
     }
 }
 
