@@ -324,6 +324,32 @@ pub fn request_code(prefix: &str, local_date: NaiveDate, number: u32) -> String 
     format!("{prefix}-{}-{number:03}", local_date.format("%Y%m%d"))
 }
 
+/// How many characters a tracking key has: 10 hex digits, 40 random bits.
+pub const TRACK_KEY_LEN: usize = 10;
+
+/// The tracking code a resident is given: the short code they read out over the phone,
+/// then the request's secret tracking key: `LXL-20240703-007-3FA9C01B7E`. Only the whole
+/// code opens the public tracking page, so codes cannot be walked.
+pub fn tracking_code(code: &str, track_key: &str) -> String {
+    format!("{code}-{track_key}")
+}
+
+/// Splits a tracking code as typed or scanned (any case, spaces ignored) into the short
+/// code and the key. `None` when it is not shaped like one.
+pub fn parse_tracking_code(text: &str) -> Option<(String, String)> {
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    let (code, key) = cleaned.rsplit_once('-')?;
+    let well_formed = key.len() == TRACK_KEY_LEN
+        && key.bytes().all(|b| b.is_ascii_hexdigit())
+        && code.len() <= 40
+        && code.contains('-');
+    well_formed.then(|| (code.to_string(), key.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +372,23 @@ mod tests {
             description: Some("楼道下水反味，往外冒水".into()),
             reported_at: Some("2024-07-03 09:30".into()),
         }
+    }
+
+    #[test]
+    fn tracking_codes_split_into_code_and_key() {
+        assert_eq!(
+            tracking_code("LXL-20240703-007", "3FA9C01B7E"),
+            "LXL-20240703-007-3FA9C01B7E"
+        );
+        assert_eq!(
+            parse_tracking_code(" lxl-20240703-007-3fa9c01b7e "),
+            Some(("LXL-20240703-007".into(), "3FA9C01B7E".into()))
+        );
+        // The short code alone, a short key, or a key that is not hex: not a tracking code.
+        assert_eq!(parse_tracking_code("LXL-20240703-007"), None);
+        assert_eq!(parse_tracking_code("LXL-20240703-007-3FA9"), None);
+        assert_eq!(parse_tracking_code("LXL-20240703-007-ZZZZZZZZZZ"), None);
+        assert_eq!(parse_tracking_code("3FA9C01B7E"), None);
     }
 
     #[test]

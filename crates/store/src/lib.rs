@@ -45,8 +45,31 @@ pub trait Store: Send + Sync + 'static {
     async fn add_user(&self, user: NewUser) -> StoreResult<UserRecord>;
     async fn user_by_name(&self, username: &str) -> StoreResult<UserRecord>;
     async fn users_in(&self, community_id: i64, role: Role) -> StoreResult<Vec<UserRecord>>;
-    async fn add_token(&self, user_id: i64, token_hash: &str, label: &str) -> StoreResult<()>;
+    /// A token that never expires.
+    async fn add_token(&self, user_id: i64, token_hash: &str, label: &str) -> StoreResult<()> {
+        self.add_token_until(user_id, token_hash, label, None).await
+    }
+    /// A token that stops working at `expires_ms`, if given.
+    async fn add_token_until(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        label: &str,
+        expires_ms: Option<i64>,
+    ) -> StoreResult<()>;
+    /// The actor behind a token that is neither revoked nor expired.
     async fn actor_by_token(&self, token_hash: &str) -> StoreResult<Actor>;
+    /// Every API token (or one user's), newest first.
+    async fn tokens(&self, username: Option<&str>) -> StoreResult<Vec<TokenRecord>>;
+    async fn revoke_token(&self, token_id: i64, now_ms: i64) -> StoreResult<()>;
+
+    // Throttles, counted in the database so that every instance shares them.
+    /// Counts one hit on `key` and returns the hits in its window, this one included.
+    async fn throttle_hit(&self, key: &str, now_ms: i64, window_ms: i64) -> StoreResult<i64>;
+    /// The hits on `key` in its window, and when that window ends.
+    async fn throttle_hits(&self, key: &str, now_ms: i64, window_ms: i64)
+        -> StoreResult<(i64, i64)>;
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
 
     // Requests and their ledger.
     /// Records a new request and its `created` event (at `recorded_at`) in one transaction.

@@ -123,6 +123,9 @@ pub struct RequestRecord {
     /// Content ids of the request's photos.
     pub photos: Vec<String>,
     pub last_seq: i64,
+    /// The secret half of the resident's tracking code. Show it only to whoever gives the
+    /// resident their receipt (the office, or the resident at the end of asking).
+    pub track_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -135,6 +138,11 @@ pub struct CommunityRef {
 }
 
 impl RequestRecord {
+    /// The code that opens the public tracking page: `LXL-20240703-007-3FA9C01B7E`.
+    pub fn tracking_code(&self) -> String {
+        bangbang_domain::request::tracking_code(&self.code, &self.track_key)
+    }
+
     pub fn status(&self) -> Status {
         self.state.status
     }
@@ -363,4 +371,17 @@ pub struct ReportExtras {
     pub by_grid: Vec<(String, i64, i64)>,
     /// (month `2024-07`, received, resolved), in order.
     pub monthly: Vec<(String, i64, i64)>,
+}
+
+/// An API token as listed for its owner or an administrator; never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub username: String,
+    pub label: String,
+    pub created_ms: i64,
+    /// When it stops working, if ever.
+    pub expires_ms: Option<i64>,
+    /// When it was revoked, if it was.
+    pub revoked_ms: Option<i64>,
 }

@@ -23,6 +23,8 @@ pub(crate) async fn create_session(
         .bind(to_ms(Utc::now()))
         .execute(pool)
         .await?;
+    // ... and throttle windows over for a day.
+    super::throttle::sweep(pool, to_ms(Utc::now()) - 24 * 3600 * 1000).await?;
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user_id)

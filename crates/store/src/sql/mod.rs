@@ -11,6 +11,7 @@ mod report;
 mod requests;
 mod rows;
 mod stats;
+mod throttle;
 mod users;
 
 use crate::{model::*, Store, StoreError, StoreResult};
@@ -161,8 +162,39 @@ impl Store for SqlStore {
         users::users_in(&self.pool, community_id, role).await
     }
 
-    async fn add_token(&self, user_id: i64, token_hash: &str, label: &str) -> StoreResult<()> {
-        users::add_token(&self.pool, user_id, token_hash, label).await
+    async fn add_token_until(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        label: &str,
+        expires_ms: Option<i64>,
+    ) -> StoreResult<()> {
+        users::add_token(&self.pool, user_id, token_hash, label, expires_ms).await
+    }
+
+    async fn tokens(&self, username: Option<&str>) -> StoreResult<Vec<TokenRecord>> {
+        users::tokens(&self.pool, username).await
+    }
+
+    async fn revoke_token(&self, token_id: i64, now_ms: i64) -> StoreResult<()> {
+        users::revoke_token(&self.pool, token_id, now_ms).await
+    }
+
+    async fn throttle_hit(&self, key: &str, now_ms: i64, window_ms: i64) -> StoreResult<i64> {
+        throttle::hit(&self.pool, key, now_ms, window_ms).await
+    }
+
+    async fn throttle_hits(
+        &self,
+        key: &str,
+        now_ms: i64,
+        window_ms: i64,
+    ) -> StoreResult<(i64, i64)> {
+        throttle::hits(&self.pool, key, now_ms, window_ms).await
+    }
+
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
+        throttle::clear(&self.pool, key).await
     }
 
     async fn actor_by_token(&self, token_hash: &str) -> StoreResult<Actor> {

@@ -9,7 +9,7 @@ use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     access::{AccessError, Actor},
     lifecycle::{Action, CloseReason, DispatchTarget},
-    request::{request_code, Deadlines, RequestDraft},
+    request::{request_code, Deadlines, RequestDraft, TRACK_KEY_LEN},
     time::{local_date, to_ms},
     validation::FieldErrors,
     Role,
@@ -104,6 +104,14 @@ pub(crate) async fn prepare(
     })
 }
 
+/// A fresh tracking key: 40 bits from the operating system's generator, as hex.
+fn new_track_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; TRACK_KEY_LEN / 2];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
 /// Inserts a prepared request and its `created` event, inside the caller's transaction.
 pub(crate) async fn insert(
     conn: &mut AnyConnection,
@@ -131,8 +139,8 @@ pub(crate) async fn insert(
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO requests (code, community_id, grid_id, building_id, entrance_id, room, \
          category, channel, urgency, status, reporter_name, reporter_phone, description, \
-         reported_ms, respond_by_ms, resolve_by_ms, external_key, last_seq, photos) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         reported_ms, respond_by_ms, resolve_by_ms, external_key, last_seq, photos, track_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
          RETURNING id",
     )
     .bind(&code)
@@ -153,6 +161,7 @@ pub(crate) async fn insert(
     .bind(&external_key)
     .bind(head.seq)
     .bind(draft.photos.join(","))
+    .bind(new_track_key())
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| StoreError::from_unique(e, "a request with that import key"))?;

@@ -19,7 +19,7 @@ pub(crate) const REQUEST_SELECT: &str =
     r.urgency, r.status, r.reporter_name, r.reporter_phone, r.description, r.reported_ms, \
     r.respond_by_ms, r.resolve_by_ms, r.first_response_ms, r.resolved_ms, r.assignee_id, \
     u.display_name AS assignee_name, r.partner, r.outcome, r.service_minutes, r.satisfaction, \
-    r.next_follow_up_ms, r.close_reason, r.duplicate_of, r.photos, r.last_seq \
+    r.next_follow_up_ms, r.close_reason, r.duplicate_of, r.photos, r.last_seq, r.track_key \
     FROM requests r \
     JOIN places c ON c.id = r.community_id \
     LEFT JOIN places g ON g.id = r.grid_id \
@@ -66,6 +66,7 @@ pub(crate) struct RequestRow {
     duplicate_of: Option<String>,
     photos: String,
     last_seq: i64,
+    track_key: String,
 }
 
 fn corrupt(what: &str, value: &str, id: i64) -> StoreError {
@@ -123,6 +124,7 @@ impl TryFrom<RequestRow> for RequestRecord {
             assignee_name: row.assignee_name,
             photos: split_skills(&row.photos),
             last_seq: row.last_seq,
+            track_key: row.track_key,
         })
     }
 }

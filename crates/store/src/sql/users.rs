@@ -2,7 +2,7 @@
 //! tokens are stored as their SHA-256.
 
 use super::rows::{UserRow, USER_SELECT};
-use crate::model::{NewUser, UserRecord};
+use crate::model::{NewUser, TokenRecord, UserRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{access::Actor, time::to_ms, Role};
 use chrono::Utc;
@@ -59,27 +59,33 @@ pub(crate) async fn add_token(
     user_id: i64,
     token_hash: &str,
     label: &str,
+    expires_ms: Option<i64>,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO api_tokens (user_id, token_hash, label, created_ms) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO api_tokens (user_id, token_hash, label, created_ms, expires_ms) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(user_id)
     .bind(token_hash)
     .bind(label)
     .bind(to_ms(Utc::now()))
+    .bind(expires_ms)
     .execute(pool)
     .await
     .map_err(|e| StoreError::from_unique(e, "that token"))?;
     Ok(())
 }
 
+/// The actor a token stands for, while it is neither revoked nor expired.
 pub(crate) async fn actor_by_token(pool: &AnyPool, token_hash: &str) -> StoreResult<Actor> {
     let sql = format!(
-        "{} WHERE active = 1 AND id = (SELECT user_id FROM api_tokens WHERE token_hash = $1)",
+        "{} WHERE active = 1 AND id = (SELECT user_id FROM api_tokens WHERE token_hash = $1 \
+         AND revoked_ms IS NULL AND (expires_ms IS NULL OR expires_ms > $2))",
         USER_SELECT
     );
     let user: UserRecord = sqlx::query_as::<_, UserRow>(&sql)
         .bind(token_hash)
+        .bind(to_ms(Utc::now()))
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| StoreError::NotFound("token".into()))?
@@ -111,5 +117,47 @@ pub(crate) async fn log_personal_data_reads(
         }
         sql.query().execute(pool).await?;
     }
+    Ok(())
+}
+
+/// API tokens, newest first; only one user's when `username` is given.
+pub(crate) async fn tokens(pool: &AnyPool, username: Option<&str>) -> StoreResult<Vec<TokenRecord>> {
+    let rows: Vec<(i64, String, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT t.id, u.username, t.label, t.created_ms, t.expires_ms, t.revoked_ms \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE $1 = '' OR u.username = $1 ORDER BY t.id DESC",
+    )
+    .bind(username.unwrap_or_default())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, username, label, created_ms, expires_ms, revoked_ms)| TokenRecord {
+                id,
+                username,
+                label,
+                created_ms,
+                expires_ms,
+                revoked_ms,
+            },
+        )
+        .collect())
+}
+
+/// Revokes a token at once; revoking it again changes nothing.
+pub(crate) async fn revoke_token(pool: &AnyPool, id: i64, now_ms: i64) -> StoreResult<()> {
+    let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM api_tokens WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    if found.is_none() {
+        return Err(StoreError::NotFound(format!("token {id}")));
+    }
+    sqlx::query("UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL")
+        .bind(now_ms)
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
