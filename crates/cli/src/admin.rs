@@ -139,6 +139,21 @@ pub enum TokenCommand {
         user: String,
         #[arg(long, default_value = "cli")]
         label: String,
+        /// The token stops working after this many days (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
+    },
+    /// List the API tokens (never the tokens themselves): id, user, label, when made,
+    /// when they expire, whether they still work.
+    List {
+        /// Only this user's tokens.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token at once, by the id `token list` shows.
+    Revoke {
+        /// The token's id.
+        id: i64,
     },
 }
 
@@ -229,16 +244,57 @@ pub async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> 
 }
 
 pub async fn token(store: &SqlStore, command: TokenCommand) -> anyhow::Result<()> {
-    let TokenCommand::Create { user, label } = command;
-    let user = store
-        .user_by_name(&user)
-        .await
-        .with_context(|| format!("no user {user:?}"))?;
-    let token = new_token();
-    store
-        .add_token(user.id, &hash_token(&token), &label)
-        .await?;
-    println!("{token}");
+    match command {
+        TokenCommand::Create { user, label, days } => {
+            let user = store
+                .user_by_name(&user)
+                .await
+                .with_context(|| format!("no user {user:?}"))?;
+            let token = new_token();
+            let expires_ms = days.map(|d| {
+                (chrono::Utc::now() + chrono::Duration::days(i64::from(d))).timestamp_millis()
+            });
+            store
+                .add_token_until(user.id, &hash_token(&token), &label, expires_ms)
+                .await?;
+            println!("{token}");
+        }
+        TokenCommand::List { user } => {
+            let now = chrono::Utc::now().timestamp_millis();
+            let when = |ms: i64| {
+                bangbang_domain::time::from_ms(ms)
+                    .with_timezone(&bangbang_domain::time::shanghai())
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            };
+            println!(
+                "{:>5}  {:<16} {:<16} {:<16} {:<16} state",
+                "id", "user", "label", "created", "expires"
+            );
+            for t in store.tokens(user.as_deref()).await? {
+                let state = match (t.revoked_ms, t.expires_ms) {
+                    (Some(_), _) => "revoked",
+                    (None, Some(e)) if e <= now => "expired",
+                    _ => "active",
+                };
+                println!(
+                    "{:>5}  {:<16} {:<16} {:<16} {:<16} {state}",
+                    t.id,
+                    t.username,
+                    t.label,
+                    when(t.created_ms),
+                    t.expires_ms.map(when).unwrap_or_else(|| "never".into()),
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            store
+                .revoke_token(id, chrono::Utc::now().timestamp_millis())
+                .await
+                .with_context(|| format!("no token with id {id} (see `bangbang token list`)"))?;
+            println!("token {id} revoked: it no longer works");
+        }
+    }
     Ok(())
 }
 

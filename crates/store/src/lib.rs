@@ -67,8 +67,12 @@ pub trait Store: Send + Sync + 'static {
     /// Counts one hit on `key` and returns the hits in its window, this one included.
     async fn throttle_hit(&self, key: &str, now_ms: i64, window_ms: i64) -> StoreResult<i64>;
     /// The hits on `key` in its window, and when that window ends.
-    async fn throttle_hits(&self, key: &str, now_ms: i64, window_ms: i64)
-        -> StoreResult<(i64, i64)>;
+    async fn throttle_hits(
+        &self,
+        key: &str,
+        now_ms: i64,
+        window_ms: i64,
+    ) -> StoreResult<(i64, i64)>;
     async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
 
     // Requests and their ledger.

@@ -213,8 +213,12 @@ pub struct RequestFilter {
     pub category: Option<String>,
     pub channel: Option<Channel>,
     pub grid_id: Option<i64>,
-    /// Text to look for in the code, reporter, description, address and outcome.
+    /// Text to look for in the code, reporter, description and outcome (and the room, when
+    /// `text_in_rooms`).
     pub text: Option<String>,
+    /// Whether `text` may match rooms: only for viewers who see rooms in full, so a search
+    /// never confirms what a masked view hides.
+    pub text_in_rooms: bool,
     /// `[from_ms, to_ms)` over the time reported.
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,

@@ -29,6 +29,9 @@ pub struct WebConfig {
     pub ask_per_address_per_hour: u32,
     /// Rating attempts per client address per hour on the public tracking pages.
     pub rate_per_address_per_hour: u32,
+    /// Tracking codes that open nothing, per client address per hour, before the
+    /// tracking pages refuse that address for the rest of the hour.
+    pub track_misses_per_address_per_hour: u32,
     /// Take the client address from the last hop of `X-Forwarded-For` (set this only
     /// behind a reverse proxy that sets the header).
     pub trust_forwarded_for: bool,
@@ -44,8 +47,9 @@ impl Default for WebConfig {
             sign_in_failures_per_account: 5,
             sign_in_failures_per_address: 20,
             sign_in_window: Duration::from_secs(15 * 60),
-            ask_per_address_per_hour: 10,
+            ask_per_address_per_hour: 20,
             rate_per_address_per_hour: 20,
+            track_misses_per_address_per_hour: 30,
             trust_forwarded_for: false,
         }
     }

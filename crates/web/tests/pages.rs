@@ -112,10 +112,10 @@ bangbang_store::on_both_backends!(
     action_form_errors_change_nothing,
     forms_without_csrf_are_refused,
     roles_are_kept_to_their_pages,
-    resident_rating_needs_the_phone_digits,
+    resident_rating_needs_the_whole_tracking_code,
     hours_honour_certificate_and_report,
     exports_and_imports_from_the_pages,
-    rating_locks_after_five_wrong_tries,
+    wrong_tracking_codes_lock_the_address,
 );
 
 fn good_ask(csrf: &str) -> Vec<(&str, &str)> {
@@ -460,7 +460,7 @@ async fn roles_are_kept_to_their_pages(site: Site) {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
-async fn resident_rating_needs_the_phone_digits(site: Site) {
+async fn resident_rating_needs_the_whole_tracking_code(site: Site) {
     let client = Site::browser();
     let csrf = site.csrf(&client, "/c/liuxiali/ask").await;
     let res = client
@@ -470,10 +470,11 @@ async fn resident_rating_needs_the_phone_digits(site: Site) {
         .await
         .unwrap();
     let tracking = res.headers()["location"].to_str().unwrap().to_string();
-    let code = tracking
+    let whole = tracking
         .trim_start_matches("/track/")
         .trim_end_matches("?new=1")
         .to_string();
+    let (code, key) = bangbang_domain::request::parse_tracking_code(&whole).unwrap();
     let html = client
         .get(format!("{}{tracking}", site.base))
         .send()
@@ -482,45 +483,76 @@ async fn resident_rating_needs_the_phone_digits(site: Site) {
         .text()
         .await
         .unwrap();
-    assert!(html.contains(&code) && html.contains("待派单"));
+    assert!(html.contains(&whole) && html.contains("待派单"));
     assert!(
         !html.contains("13812345678") && !html.contains("301"),
         "no personal data on the public page"
     );
+    // The short code alone, or with another key, opens nothing: codes cannot be walked.
+    let wrong_key = if key.starts_with('0') { "1" } else { "0" }.to_string() + &key[1..];
+    for path in [
+        format!("/track/{code}"),
+        format!("/track/{code}-{wrong_key}"),
+    ] {
+        let res = Site::browser()
+            .get(format!("{}{path}", site.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
     let staff = site.signed_in("staff1").await;
     let staff_csrf = site.csrf(&staff, "/desk/board").await;
-    let id = site.store.request_by_code(&code).await.unwrap().id;
+    let r = site.store.request_by_code(&code).await.unwrap();
+    // The office sees the whole code, to hand it over; a supervisor (who sees the phone
+    // masked, 138****5678) sees neither the key nor a rating form that asks for digits.
+    let page = staff
+        .get(format!("{}/requests/{}", site.base, r.id))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&whole), "staff see the tracking code");
+    let supervisor = site.signed_in("sup1").await;
+    let page = supervisor
+        .get(format!("{}/requests/{}", site.base, r.id))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&code) && !page.contains(&key), "{page}");
     let (status, _) = site
         .post(
             &staff,
-            &format!("/requests/{id}/resolve"),
+            &format!("/requests/{}/resolve", r.id),
             &[("_csrf", &staff_csrf), ("outcome", "疏通完毕")],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let rate = format!("/track/{code}/rate");
-    let (status, html) = site
-        .post(
-            &client,
-            &rate,
-            &[
-                ("_csrf", &csrf),
-                ("satisfaction", "satisfied"),
-                ("pin", "0000"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("电话后四位不对"));
+    // Rating with the short code and the phone's last four digits (what a masked view
+    // shows) no longer works.
     let (status, _) = site
         .post(
             &client,
-            &rate,
+            &format!("/track/{code}/rate"),
             &[
                 ("_csrf", &csrf),
                 ("satisfaction", "satisfied"),
                 ("pin", "5678"),
             ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let rate = format!("/track/{whole}/rate");
+    let (status, _) = site
+        .post(
+            &client,
+            &rate,
+            &[("_csrf", &csrf), ("satisfaction", "satisfied")],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -529,11 +561,7 @@ async fn resident_rating_needs_the_phone_digits(site: Site) {
         .post(
             &client,
             &rate,
-            &[
-                ("_csrf", &csrf),
-                ("satisfaction", "unsatisfied"),
-                ("pin", "5678"),
-            ],
+            &[("_csrf", &csrf), ("satisfaction", "unsatisfied")],
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
@@ -791,7 +819,7 @@ async fn exports_and_imports_from_the_pages(site: Site) {
     );
 }
 
-async fn rating_locks_after_five_wrong_tries(site: Site) {
+async fn wrong_tracking_codes_lock_the_address(site: Site) {
     let client = Site::browser();
     let csrf = site.csrf(&client, "/c/liuxiali/ask").await;
     let res = client
@@ -800,52 +828,30 @@ async fn rating_locks_after_five_wrong_tries(site: Site) {
         .send()
         .await
         .unwrap();
-    let code = res.headers()["location"]
+    let whole = res.headers()["location"]
         .to_str()
         .unwrap()
         .trim_start_matches("/track/")
         .trim_end_matches("?new=1")
         .to_string();
-    let staff = site.signed_in("staff1").await;
-    let staff_csrf = site.csrf(&staff, "/desk/board").await;
-    let id = site.store.request_by_code(&code).await.unwrap().id;
-    site.post(
-        &staff,
-        &format!("/requests/{id}/resolve"),
-        &[("_csrf", &staff_csrf), ("outcome", "好了")],
-    )
-    .await;
-    let rate = format!("/track/{code}/rate");
-    for _ in 0..5 {
-        let (status, _) = site
-            .post(
-                &client,
-                &rate,
-                &[
-                    ("_csrf", &csrf),
-                    ("satisfaction", "satisfied"),
-                    ("pin", "1111"),
-                ],
-            )
-            .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (code, _) = bangbang_domain::request::parse_tracking_code(&whole).unwrap();
+    // Walking codes: every miss is counted against the address (in the database).
+    let limit = bangbang_web::WebConfig::default().track_misses_per_address_per_hour;
+    for n in 0..limit {
+        let res = client
+            .get(format!("{}/track/{code}-{:010X}", site.base, n))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
-    let (status, _) = site
-        .post(
-            &client,
-            &rate,
-            &[
-                ("_csrf", &csrf),
-                ("satisfaction", "satisfied"),
-                ("pin", "5678"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "four digits cannot be guessed by trying"
-    );
+    // Past the limit even the right code is refused from that address for the hour.
+    let res = client
+        .get(format!("{}/track/{whole}", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(site
         .store
         .request_by_code(&code)

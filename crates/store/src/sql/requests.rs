@@ -474,10 +474,14 @@ pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
             .replace('%', "\\%")
             .replace('_', "\\_");
         let p = sql.text(&format!("%{escaped}%"));
+        let rooms = if filter.text_in_rooms {
+            format!(" OR r.room LIKE {p} ESCAPE '\\'")
+        } else {
+            String::new()
+        };
         sql.push(&format!(
             " AND (r.code LIKE {p} ESCAPE '\\' OR r.reporter_name LIKE {p} ESCAPE '\\' \
-             OR r.description LIKE {p} ESCAPE '\\' OR r.outcome LIKE {p} ESCAPE '\\' \
-             OR r.room LIKE {p} ESCAPE '\\')"
+             OR r.description LIKE {p} ESCAPE '\\' OR r.outcome LIKE {p} ESCAPE '\\'{rooms})"
         ));
     }
     if let Some(from) = filter.from_ms {

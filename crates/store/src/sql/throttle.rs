@@ -59,9 +59,11 @@ pub(crate) async fn clear(pool: &AnyPool, key: &str) -> StoreResult<()> {
 
 /// Forgets windows that ended before `before_ms`, so the table stays small.
 pub(crate) async fn sweep(pool: &AnyPool, before_ms: i64) -> StoreResult<u64> {
-    Ok(sqlx::query("DELETE FROM throttles WHERE window_start_ms < $1")
-        .bind(before_ms)
-        .execute(pool)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM throttles WHERE window_start_ms < $1")
+            .bind(before_ms)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
 }

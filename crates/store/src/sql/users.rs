@@ -121,7 +121,10 @@ pub(crate) async fn log_personal_data_reads(
 }
 
 /// API tokens, newest first; only one user's when `username` is given.
-pub(crate) async fn tokens(pool: &AnyPool, username: Option<&str>) -> StoreResult<Vec<TokenRecord>> {
+pub(crate) async fn tokens(
+    pool: &AnyPool,
+    username: Option<&str>,
+) -> StoreResult<Vec<TokenRecord>> {
     let rows: Vec<(i64, String, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT t.id, u.username, t.label, t.created_ms, t.expires_ms, t.revoked_ms \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \

@@ -45,6 +45,9 @@ async fn act(
 }
 
 /// Reads an action's body into a domain [`Action`], with every bad field reported.
+/// The furthest ahead a follow-up can be set: two years. Later than that is a typo.
+const FOLLOW_UP_MAX_DAYS: i64 = 731;
+
 pub(crate) async fn read_action(
     state: &AppState,
     kind: ActionKind,
@@ -88,6 +91,10 @@ pub(crate) async fn read_action(
                 Some(text) => match parse_instant(&text) {
                     Some(at) if at < now - Duration::days(1) => {
                         e.add("next_at", "is in the past");
+                        now
+                    }
+                    Some(at) if at > now + Duration::days(FOLLOW_UP_MAX_DAYS) => {
+                        e.add("next_at", "is more than two years ahead");
                         now
                     }
                     Some(at) => at,

@@ -220,6 +220,7 @@ async fn list(
         channel,
         grid_id: None,
         text: None,
+        text_in_rooms: false,
         from_ms,
         to_ms,
         cursor,

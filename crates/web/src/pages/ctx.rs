@@ -55,8 +55,23 @@ pub fn set_cookie(
     HeaderValue::from_str(&cookie).expect("cookie values are ASCII")
 }
 
+/// The CSRF token a form must carry. Signed in, it is derived from the session token (which
+/// an attacker cannot read or choose for someone else); before signing in it is the random
+/// `bb_csrf` cookie (double submit).
 #[derive(Clone)]
-pub struct CsrfToken(pub String);
+pub struct CsrfToken {
+    pub token: String,
+    /// Derived from the session cookie rather than the `bb_csrf` cookie.
+    pub bound_to_session: bool,
+}
+
+/// The CSRF token of a session: a hash of the session's own token, so it changes with every
+/// sign-in and is worthless without the session cookie.
+pub fn session_csrf(session_token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("bangbang-csrf:{session_token}").as_bytes());
+    format!("bs_{digest:x}")
+}
 
 fn well_formed(token: &str) -> bool {
     token.len() == 67
@@ -71,7 +86,17 @@ pub async fn browser_cookies(mut req: Request, next: Next) -> Response {
         .filter(|t| well_formed(t))
         .map(String::from);
     let fresh = existing.is_none();
-    let token = existing.unwrap_or_else(new_token);
+    let anonymous = existing.unwrap_or_else(new_token);
+    let csrf = match cookie(&headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        Some(session) => CsrfToken {
+            token: session_csrf(session),
+            bound_to_session: true,
+        },
+        None => CsrfToken {
+            token: anonymous.clone(),
+            bound_to_session: false,
+        },
+    };
     let asked = req
         .uri()
         .query()
@@ -80,13 +105,13 @@ pub async fn browser_cookies(mut req: Request, next: Next) -> Response {
     let lang = asked
         .or_else(|| cookie(&headers, LANG_COOKIE).and_then(Lang::parse))
         .unwrap_or(Lang::Zh);
-    req.extensions_mut().insert(CsrfToken(token.clone()));
+    req.extensions_mut().insert(csrf);
     req.extensions_mut().insert(lang);
     let mut res = next.run(req).await;
     if fresh {
         res.headers_mut().append(
             header::SET_COOKIE,
-            set_cookie(&headers, CSRF_COOKIE, &token, None),
+            set_cookie(&headers, CSRF_COOKIE, &anonymous, None),
         );
     }
     if let Some(lang) = asked {
@@ -116,7 +141,7 @@ impl FromRequestParts<AppState> for Ctx {
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
-            .map(|t| t.0.clone())
+            .map(|t| t.token.clone())
             .unwrap_or_default();
         let actor = match cookie(&parts.headers, SESSION_COOKIE) {
             Some(token) => state

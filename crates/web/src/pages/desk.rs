@@ -221,6 +221,8 @@ struct RequestPage {
     phone: String,
     room: String,
     masked: bool,
+    /// The resident's whole tracking code, for the office to hand over; nobody else sees it.
+    tracking: Option<String>,
     overdue: bool,
     steps: Vec<Step>,
     actions: Actions,
@@ -284,6 +286,7 @@ async fn request_page(
         phone,
         room,
         masked,
+        tracking: (actor.role == bangbang_domain::Role::Staff).then(|| r.tracking_code()),
         overdue: r.is_overdue(&Utc::now()),
         steps: events
             .iter()

@@ -49,7 +49,14 @@ impl<S: Send + Sync> FromRequest<S> for PageForm {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        let expected = req.extensions().get::<CsrfToken>().map(|t| t.0.clone());
+        if !crate::guard::same_origin(req.headers()) {
+            tracing::warn!(origin = ?req.headers().get(header::ORIGIN), "cross-site form refused");
+            return Err(PageError::new(
+                StatusCode::FORBIDDEN,
+                "这个表单来自别的网站，已拒绝。 This form was sent from another site and was refused.",
+            ));
+        }
+        let expected = req.extensions().get::<CsrfToken>().cloned();
         let had_cookie = cookie(req.headers(), CSRF_COOKIE).is_some();
         let multipart = req
             .headers()
@@ -93,14 +100,24 @@ impl<S: Send + Sync> FromRequest<S> for PageForm {
             form.fields = fields;
         }
         let sent = form.get("_csrf").unwrap_or_default();
+        let matches = |expected: &CsrfToken| {
+            (expected.bound_to_session || had_cookie)
+                && !sent.is_empty()
+                && constant_time_eq(sent.as_bytes(), expected.token.as_bytes())
+        };
         match expected {
-            Some(token) if had_cookie && !sent.is_empty() && sent == token => Ok(form),
+            Some(token) if matches(&token) => Ok(form),
             _ => Err(PageError::new(
                 StatusCode::FORBIDDEN,
                 "这个页面已过期或来源不明，请刷新后再提交。 This form is stale or did not come from this site: reload the page and submit again.",
             )),
         }
     }
+}
+
+/// Compares two tokens in time that depends only on their length.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[derive(Template)]

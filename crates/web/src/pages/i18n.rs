@@ -46,6 +46,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("login.password", "密码", "Password"),
     ("login.submit", "登录", "Sign in"),
     ("login.failed", "用户名或密码不对", "Wrong user name or password"),
+    ("login.locked_before", "尝试次数太多，已暂时锁定。请", "Too many wrong tries: signing in is locked for now. Try again in"),
+    ("login.locked_after", "分钟后再试，或请社区管理员帮忙。", "minutes, or ask the community administrator."),
     ("login.hint", "居民无需登录，请扫描社区二维码求助。", "Residents do not need an account: scan your community's QR code to ask for help."),
     ("error.title", "出错了", "Something went wrong"),
     ("error.back", "返回首页", "Back to the start"),
@@ -74,10 +76,10 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("track.lookup", "查询办理进度", "Track a request"),
     ("track.go", "查询", "Look up"),
     ("track.rate", "请为这次服务打分", "Please rate the help you got"),
-    ("track.rate_pin", "登记电话的后四位", "Last four digits of your phone"),
     ("track.rate_submit", "提交评价", "Send rating"),
     ("track.rated", "感谢您的评价！", "Thank you for your rating!"),
-    ("track.wrong_pin", "电话后四位不对", "Those are not the last four digits of the phone we have"),
+    ("detail.tracking_hint", "（交给居民，凭它查进度和评价）", "(give it to the resident: it opens their progress page and rating)"),
+    ("track.keep", "请截图或收藏本页。整串查询码只给您本人；打电话问进度时，报前面的编号即可。", "Take a screenshot or bookmark this page. The whole code is yours alone; when you phone the office, the first part (the request number) is enough."),
     ("sat.satisfied", "满意", "Satisfied"),
     ("sat.basic", "基本满意", "Basically satisfied"),
     ("sat.unsatisfied", "不满意", "Unsatisfied"),
@@ -280,6 +282,9 @@ pub fn field_message(lang: Lang, message: &str) -> String {
     if message.starts_with("is not a phone number") {
         return "电话号码不对：请填11位手机号（如13812345678）或带区号的座机（如022-26281234）"
             .into();
+    }
+    if message == "is more than two years ahead" {
+        return "不能晚于两年以后".into();
     }
     if message == "is in the future" {
         return "不能是将来的时间".into();

@@ -136,6 +136,7 @@ pub fn filter_of(actor: &bangbang_domain::Actor, q: &LedgerQuery) -> (RequestFil
         channel: Channel::parse(q.channel()),
         grid_id: q.grid().parse().ok(),
         text: Some(q.q().to_string()).filter(|t| !t.is_empty()),
+        text_in_rooms: actor.is_office(),
         from_ms: period.from.map(|_| start),
         to_ms: period.to.map(|_| end),
         cursor: Cursor::decode(LedgerQuery::get(&q.cursor)),

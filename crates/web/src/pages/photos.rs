@@ -1,4 +1,5 @@
-//! Serving stored photos to signed-in users: the full image and its thumbnail.
+//! Serving stored photos to signed-in users: the full image and its thumbnail. A photo is
+//! reached through its request, and shown only to who may see that request.
 
 use super::ctx::SignedIn;
 use super::form::PageError;
@@ -8,28 +9,42 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use bangbang_domain::Actor;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/photos/{id}", get(full))
-        .route("/photos/{id}/thumb", get(thumb))
+        .route("/requests/{request}/photos/{id}", get(full))
+        .route("/requests/{request}/photos/{id}/thumb", get(thumb))
 }
 
-async fn serve(state: &AppState, id: &str, thumbnail: bool) -> Result<Response, PageError> {
-    let path = state
-        .photos
-        .path(id, thumbnail)
-        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "没有这张照片 / no such photo"))?;
-    let bytes = tokio::fs::read(path)
+fn no_photo() -> PageError {
+    PageError::new(StatusCode::NOT_FOUND, "没有这张照片 / no such photo")
+}
+
+async fn serve(
+    state: &AppState,
+    actor: &Actor,
+    request_id: i64,
+    id: &str,
+    thumbnail: bool,
+) -> Result<Response, PageError> {
+    // The same answer for a request that is not there, one the viewer may not see, and
+    // a photo that is not the request's: nothing to learn by trying ids.
+    let request = state
+        .store
+        .request(request_id)
         .await
-        .map_err(|_| PageError::new(StatusCode::NOT_FOUND, "没有这张照片 / no such photo"))?;
+        .map_err(|_| no_photo())?;
+    actor.can_see(&request.facts()).map_err(|_| no_photo())?;
+    if !request.photos.iter().any(|p| p == id) {
+        return Err(no_photo());
+    }
+    let path = state.photos.path(id, thumbnail).ok_or_else(no_photo)?;
+    let bytes = tokio::fs::read(path).await.map_err(|_| no_photo())?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/jpeg"),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable",
-            ),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
         ],
         bytes,
     )
@@ -38,16 +53,16 @@ async fn serve(state: &AppState, id: &str, thumbnail: bool) -> Result<Response, 
 
 async fn full(
     State(state): State<AppState>,
-    _user: SignedIn,
-    Path(id): Path<String>,
+    SignedIn(_, actor): SignedIn,
+    Path((request, id)): Path<(i64, String)>,
 ) -> Result<Response, PageError> {
-    serve(&state, &id, false).await
+    serve(&state, &actor, request, &id, false).await
 }
 
 async fn thumb(
     State(state): State<AppState>,
-    _user: SignedIn,
-    Path(id): Path<String>,
+    SignedIn(_, actor): SignedIn,
+    Path((request, id)): Path<(i64, String)>,
 ) -> Result<Response, PageError> {
-    serve(&state, &id, true).await
+    serve(&state, &actor, request, &id, true).await
 }

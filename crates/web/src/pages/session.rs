@@ -2,7 +2,8 @@
 
 use super::ctx::{cookie, home_of, set_cookie, Ctx, SESSION_COOKIE};
 use super::form::{render, PageError, PageForm};
-use crate::auth::{hash_token, new_token, verify_password};
+use crate::auth::{hash_token, new_token, verify_password_or_dummy};
+use crate::guard::{self, ClientAddr};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -35,6 +36,8 @@ async fn home(ctx: Ctx) -> Redirect {
 struct LoginPage {
     ctx: Ctx,
     failed: bool,
+    /// Signing in is locked for this many more minutes (0: not locked).
+    locked_minutes: u64,
     next: String,
     username: String,
 }
@@ -56,6 +59,7 @@ async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     render(&LoginPage {
         ctx,
         failed: false,
+        locked_minutes: 0,
         next: safe_next(q.next.as_deref()),
         username: String::new(),
     })
@@ -64,28 +68,56 @@ async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
 async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
+    client: ClientAddr,
     headers: HeaderMap,
     form: PageForm,
 ) -> Result<Response, PageError> {
-    let username = form.owned("username").unwrap_or_default();
+    let username: String = form
+        .owned("username")
+        .unwrap_or_default()
+        .chars()
+        .take(64)
+        .collect();
     let password = form.get("password").unwrap_or_default();
     let next = safe_next(form.get("next"));
+    if let Some(locked) = guard::sign_in_locked(&state, &username, &client).await? {
+        tracing::warn!(%username, client = %client.0, "sign-in locked");
+        let page = LoginPage {
+            ctx,
+            failed: false,
+            locked_minutes: locked.minutes(),
+            next,
+            username,
+        };
+        return Ok((StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response());
+    }
     let user = state
         .store
         .user_by_name(&username)
         .await
         .ok()
         .filter(|u| u.active);
-    let Some(user) = user.filter(|u| verify_password(password, &u.password_hash)) else {
-        tracing::info!(%username, "sign-in refused");
+    // One argon2 verification whether or not the account exists: timing tells nothing.
+    let checked = user.as_ref().map(|u| u.password_hash.clone());
+    let password = password.to_string();
+    let right = tokio::task::spawn_blocking(move || {
+        verify_password_or_dummy(&password, checked.as_deref())
+    })
+    .await
+    .unwrap_or(false);
+    let Some(user) = user.filter(|_| right) else {
+        tracing::info!(%username, client = %client.0, "sign-in refused");
+        guard::sign_in_failed(&state, &username, &client).await?;
         let page = LoginPage {
             ctx,
             failed: true,
+            locked_minutes: 0,
             next,
             username,
         };
         return Ok((StatusCode::UNAUTHORIZED, render(&page)).into_response());
     };
+    guard::sign_in_succeeded(&state, &username).await?;
     let token = new_token();
     let expires = Utc::now() + Duration::hours(SESSION_HOURS);
     state

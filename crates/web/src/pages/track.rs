@@ -3,6 +3,7 @@
 
 use super::ctx::Ctx;
 use super::form::{render, PageError, PageForm};
+use crate::guard::{count_public_post, ClientAddr};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use bangbang_domain::request::parse_tracking_code;
 use bangbang_domain::{
     lifecycle::{Action, Satisfaction, Status},
     Actor,
@@ -87,10 +89,11 @@ struct TrackPage {
     ctx: Ctx,
     r: RequestRecord,
     steps: Vec<PublicStep>,
+    /// The whole tracking code, key included: this page was opened with it.
+    tracking: String,
     new: bool,
     rated: bool,
     can_rate: bool,
-    pin_error: bool,
 }
 
 #[derive(Deserialize)]
@@ -110,97 +113,119 @@ fn public_steps(events: &[EventRecord]) -> Vec<PublicStep> {
         .collect()
 }
 
-async fn tracked(state: &AppState, code: &str) -> Result<RequestRecord, PageError> {
-    match state.store.request_by_code(code).await {
-        Ok(r) => Ok(r),
-        Err(StoreError::NotFound(_)) => Err(PageError::new(
-            StatusCode::NOT_FOUND,
-            format!("没有查到 {code}，请核对查询码 / no request {code}: check the code"),
-        )),
-        Err(e) => Err(e.into()),
+/// The answer for a tracking code that does not open anything: the same whether the code
+/// is malformed, unknown, or has the wrong key, so nothing can be learnt by trying.
+fn no_such_code(code: &str) -> PageError {
+    let shown: String = code.chars().take(40).collect();
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "没有查到 {shown}，请核对完整的查询码（含最后一段） / no request {shown}: check the whole tracking code, including its last part"
+        ),
+    )
+}
+
+/// The request a whole tracking code opens. Wrong guesses are counted per client address,
+/// and past the hourly limit every lookup from that address is refused for a while, so
+/// codes cannot be walked.
+async fn tracked(
+    state: &AppState,
+    client: &ClientAddr,
+    tracking: &str,
+) -> Result<RequestRecord, PageError> {
+    let now = Utc::now().timestamp_millis();
+    let key = format!("track:addr:{}", client.0);
+    let (misses, _) = state.store.throttle_hits(&key, now, HOUR_MS).await?;
+    if misses >= i64::from(state.config.track_misses_per_address_per_hour) {
+        return Err(too_many());
     }
+    let found = match parse_tracking_code(tracking) {
+        Some((code, given)) => match state.store.request_by_code(&code).await {
+            Ok(r) if keys_match(&r.track_key, &given) => Some(r),
+            Ok(_) | Err(StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    match found {
+        Some(r) => Ok(r),
+        None => {
+            state.store.throttle_hit(&key, now, HOUR_MS).await?;
+            Err(no_such_code(tracking))
+        }
+    }
+}
+
+const HOUR_MS: i64 = 3600 * 1000;
+
+fn too_many() -> PageError {
+    PageError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "尝试次数太多，请一小时后再试，或打电话给社区 / too many tries from here: try again in an hour, or phone the community office",
+    )
+}
+
+/// Compares the stored key with the one given, in time that does not depend on where
+/// they differ.
+fn keys_match(stored: &str, given: &str) -> bool {
+    !stored.is_empty()
+        && stored.len() == given.len()
+        && stored
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b.to_ascii_uppercase()))
+            == 0
 }
 
 async fn track_page(
     state: &AppState,
     ctx: Ctx,
-    code: &str,
+    r: RequestRecord,
     new: bool,
     rated: bool,
-    pin_error: bool,
 ) -> Result<Response, PageError> {
-    let r = tracked(state, code).await?;
     let events = state.store.events(r.id).await?;
-    let can_rate = r.status() == Status::Resolved && !r.reporter_phone.is_empty();
-    let status = if pin_error {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let can_rate = r.status() == Status::Resolved;
     let page = TrackPage {
         ctx,
         steps: public_steps(&events),
+        tracking: r.tracking_code(),
         r,
         new,
         rated,
         can_rate,
-        pin_error,
     };
-    Ok((status, render(&page)).into_response())
+    Ok(render(&page))
 }
 
 async fn track(
     State(state): State<AppState>,
     ctx: Ctx,
+    client: ClientAddr,
     Path(code): Path<String>,
     Query(q): Query<TrackQuery>,
 ) -> Result<Response, PageError> {
-    track_page(
-        &state,
-        ctx,
-        &code,
-        q.new.is_some(),
-        q.rated.is_some(),
-        false,
-    )
-    .await
+    let r = tracked(&state, &client, &code).await?;
+    track_page(&state, ctx, r, q.new.is_some(), q.rated.is_some()).await
 }
 
-/// The resident rates a resolved request once, proving it is theirs with the last four
-/// digits of the phone they gave. The rating is the request's call-back (回访).
+/// The resident rates a resolved request once. The whole tracking code in the address is
+/// the proof that it is theirs: it was given only to them (on the page they asked from, or
+/// by the office), and no masked view shows it. The rating is the request's call-back (回访).
 async fn rate(
     State(state): State<AppState>,
-    ctx: Ctx,
+    client: ClientAddr,
     Path(code): Path<String>,
     form: PageForm,
 ) -> Result<Response, PageError> {
-    let r = tracked(&state, &code).await?;
-    const MAX_FAILURES: u32 = 5;
-    let failures = |state: &AppState| {
-        state
-            .rating_failures
-            .lock()
-            .map(|m| m.get(&r.id).copied().unwrap_or(0))
-            .unwrap_or(MAX_FAILURES)
-    };
-    if failures(&state) >= MAX_FAILURES {
-        return Err(PageError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "输错次数太多，请打电话给社区评价 / too many wrong tries: please rate by phoning the community office",
-        ));
+    let per_hour = state.config.rate_per_address_per_hour;
+    if count_public_post(&state, "rate", &client, per_hour)
+        .await?
+        .is_err()
+    {
+        return Err(too_many());
     }
-    let pin = form.get("pin").unwrap_or_default();
-    let digits: String = r
-        .reporter_phone
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    if r.reporter_phone.is_empty() || pin.len() != 4 || !digits.ends_with(pin) {
-        if let Ok(mut map) = state.rating_failures.lock() {
-            *map.entry(r.id).or_default() += 1;
-        }
-        return track_page(&state, ctx, &code, false, false, true).await;
-    }
+    let r = tracked(&state, &client, &code).await?;
     let satisfaction = form
         .get("satisfaction")
         .and_then(Satisfaction::parse)
@@ -219,7 +244,7 @@ async fn rate(
         .store
         .apply(&Actor::resident(r.community.id), r.id, action, Utc::now())
         .await?;
-    Ok(Redirect::to(&format!("/track/{code}?rated=1")).into_response())
+    Ok(Redirect::to(&format!("/track/{}?rated=1", r.tracking_code())).into_response())
 }
 
 #[derive(Template)]
