@@ -115,7 +115,12 @@ export async function submitRequestForm(page) {
   return response;
 }
 
-/** A resident files a request on the public page; returns its tracking code. */
+/** The short code (what a resident reads out on the phone) of a whole tracking code. */
+export function shortCode(tracking) {
+  return tracking.replace(/-[0-9A-F]{10}$/, '');
+}
+
+/** A resident files a request on the public page; returns its whole tracking code. */
 export async function residentAsks(browser, base, v, shot) {
   const context = await newContext(browser, base, 'phone');
   try {
@@ -123,7 +128,7 @@ export async function residentAsks(browser, base, v, shot) {
     await page.goto('/c/liuxiali/ask');
     await fillAsk(page, v);
     await submitRequestForm(page);
-    await page.waitForURL(/\/track\/[A-Z]+-\d{8}-\d{3}\?new=1$/);
+    await page.waitForURL(/\/track\/[A-Z]+-\d{8}-\d{3}-[0-9A-F]{10}\?new=1$/);
     const code = (await page.textContent('[data-testid=tracking-code]')).trim();
     if (shot) await screenshot(page, shot);
     return code;
@@ -135,7 +140,7 @@ export async function residentAsks(browser, base, v, shot) {
 /** Opens the request with this code from the board (staff); returns its id. */
 export async function openFromBoard(page, code) {
   await page.goto('/desk/board');
-  const link = page.locator('.card a', { hasText: code });
+  const link = page.locator('.card a', { hasText: shortCode(code) });
   await Promise.all([page.waitForURL(/\/requests\/\d+$/), link.click()]);
   return Number(new URL(page.url()).pathname.split('/').pop());
 }

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   fillAsk, fullPhones, launchBrowser, newContext, openFromBoard, residentAsks, screenshot,
-  shanghaiToday, signIn, startServer, submitRequestForm, text, withoutHex,
+  shanghaiToday, shortCode, signIn, startServer, submitRequestForm, text, withoutHex,
 } from './helpers.mjs';
 
 let server;
@@ -52,6 +52,7 @@ const story = {
 
 describe('1. the seed story, in Chinese', () => {
   let code;
+  let tracking;
   let id;
   let staff; // { context, page }: the staff member's desk, kept across steps
 
@@ -76,8 +77,9 @@ describe('1. the seed story, in Chinese', () => {
       const dayBefore = shanghaiToday();
       await submitRequestForm(page);
       await page.waitForURL(/\/track\/[^/?]+\?new=1$/);
-      code = await text(page.locator('[data-testid=tracking-code]'));
-      assert.match(code, /^LXL-\d{8}-\d{3}$/);
+      tracking = await text(page.locator('[data-testid=tracking-code]'));
+      assert.match(tracking, /^LXL-\d{8}-\d{3}-[0-9A-F]{10}$/);
+      code = shortCode(tracking);
       assert.ok([dayBefore, shanghaiToday()].includes(code.slice(4, 12)), `the code ${code} carries today's date`);
       assert.equal(await status(page), '待派单');
       await screenshot(page, 'track-new-phone');
@@ -171,7 +173,7 @@ describe('1. the seed story, in Chinese', () => {
 
   it('e. the public tracking page shows 已回访 and no personal data', async () => {
     await withPage('phone', async (page) => {
-      const res = await page.goto(`/track/${code}`);
+      const res = await page.goto(`/track/${tracking}`);
       assert.equal(res.status(), 200);
       assert.equal(await status(page), '已回访');
       const html = withoutHex(await page.content());
@@ -230,14 +232,16 @@ describe('1. the seed story, in Chinese', () => {
 });
 
 describe('2. a resident rates a resolved request once', () => {
-  it('rates with the last four digits of the phone; a wrong pin is refused', async () => {
-    const code = await residentAsks(browser, base, {
+  it('rates through the whole tracking code; the short code alone opens nothing', async () => {
+    const tracking = await residentAsks(browser, base, {
       category: 'stairwell_light', name: '李阿姨', phone: '13900005678',
       building: '3', entrance: '1', room: '502', description: '3号楼1门四楼楼道灯不亮，晚上上楼看不见。',
     });
     await withPage('desktop', async (page) => {
       await signIn(page, 'lxl_staff', '/desk/board');
-      const id = await openFromBoard(page, code);
+      const id = await openFromBoard(page, tracking);
+      // The office sees the whole code, to hand it to the resident.
+      assert.equal(await text(page.locator('dd[data-testid=tracking-code]')).then((t) => t.split(' ')[0]), tracking);
       const resolve = page.locator(`form[action="/requests/${id}/resolve"]`);
       await resolve.locator('textarea[name=outcome]').fill('物业电工更换楼道灯泡');
       await resolve.locator('input[name=hours]').fill('0.5');
@@ -245,23 +249,17 @@ describe('2. a resident rates a resolved request once', () => {
       assert.equal(await status(page), '已办结');
     });
     await withPage('phone', async (page) => {
-      await page.goto(`/track/${code}`);
+      // The short code, which anyone who saw the request (or guessed it) knows, opens nothing.
+      const short = await page.goto(`/track/${shortCode(tracking)}`);
+      assert.equal(short.status(), 404);
+      await page.goto(`/track/${tracking}`);
       assert.equal(await status(page), '已办结');
-      const form = page.locator(`form[action="/track/${code}/rate"]`);
+      const form = page.locator(`form[action="/track/${tracking}/rate"]`);
       assert.equal(await form.count(), 1, 'a resolved request can be rated');
+      assert.equal(await page.locator('#pin').count(), 0, 'no phone digits are asked for');
       await screenshot(page, 'track-rate-phone');
 
-      // A wrong pin: refused, nothing changes.
       await form.locator('input[name=satisfaction][value=satisfied]').check();
-      await form.locator('#pin').fill('1234');
-      const wrong = await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]).then(([r]) => r);
-      assert.equal(wrong.status(), 422);
-      assert.match(await text(page.locator('p.alert[role=alert]')), /电话后四位不对/);
-      assert.equal(await status(page), '已办结');
-      await screenshot(page, 'track-wrong-pin-phone');
-
-      await form.locator('input[name=satisfaction][value=satisfied]').check();
-      await form.locator('#pin').fill('5678');
       await Promise.all([page.waitForURL(/\?rated=1$/), form.locator('button[type=submit]').click()]);
       assert.equal(await status(page), '已回访');
       assert.match(await text(page.locator('p.notice[role=status]')), /感谢您的评价/);
@@ -269,8 +267,8 @@ describe('2. a resident rates a resolved request once', () => {
 
       // Once only: posting the rating again is refused and changes nothing.
       const csrf = (await page.context().cookies()).find((c) => c.name === 'bb_csrf').value;
-      const again = await page.request.post(`/track/${code}/rate`, {
-        form: { _csrf: csrf, satisfaction: 'unsatisfied', pin: '5678' }, maxRedirects: 0,
+      const again = await page.request.post(`/track/${tracking}/rate`, {
+        form: { _csrf: csrf, satisfaction: 'unsatisfied' }, maxRedirects: 0,
       });
       assert.ok(again.status() >= 400, `a second rating answered ${again.status()}`);
       await page.reload();
@@ -324,10 +322,10 @@ describe('3. security', () => {
 
   it('c. a pooled request stays masked for volunteers until one accepts it', async () => {
     const phone = '13822223333';
-    const code = await residentAsks(browser, base, {
+    const code = shortCode(await residentAsks(browser, base, {
       category: 'errands', name: '赵奶奶', phone, building: '7', entrance: '3', room: '602',
       description: '腿脚不便，想请人帮忙买菜和取药。',
-    });
+    }));
     let id;
     await withPage('desktop', async (page) => {
       await signIn(page, 'lxl_staff', '/desk/board');

@@ -190,11 +190,24 @@ async fn lifecycle_through_the_api(app: TestApp) {
         (StatusCode::OK, Some("submitted")),
         "{r}"
     );
+    // Further than two years ahead is a typo and refused; a date in range is taken.
     let (s, r) = app
         .post(
             &app.staff,
             &path("follow-up"),
-            json!({"note": "等待管网改造", "next_at": "2099-01-01"}),
+            json!({"note": "等待管网改造", "next_at": "9999-01-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert!(r["error"]["fields"]["next_at"].is_string(), "{r}");
+    let next_at = (chrono::Utc::now() + chrono::Duration::days(90))
+        .format("%Y-%m-%d")
+        .to_string();
+    let (s, r) = app
+        .post(
+            &app.staff,
+            &path("follow-up"),
+            json!({"note": "等待管网改造", "next_at": next_at}),
         )
         .await;
     assert_eq!(

@@ -19,6 +19,9 @@ pub fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
 pub struct RequestView {
     pub id: i64,
     pub code: String,
+    /// The resident's whole tracking code (code and secret key): for the office only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_code: Option<String>,
     pub community: Value,
     pub channel: &'static str,
     pub category: String,
@@ -55,6 +58,7 @@ impl RequestView {
         RequestView {
             id: r.id,
             code: r.code.clone(),
+            tracking_code: actor.is_office().then(|| r.tracking_code()),
             community: json!({"slug": r.community.slug, "name": r.community.name}),
             channel: r.channel.as_str(),
             category: r.category.clone(),
