@@ -16,7 +16,7 @@ impl Site {
     async fn start(store: SqlStore) -> Site {
         story::fixture(&store).await;
         // The fixture's users have no real password; give the ones we sign in as one.
-        for name in ["staff1", "vol1", "sup1"] {
+        for name in ["staff1", "staff2", "vol1", "sup1"] {
             let user = store.user_by_name(name).await.unwrap();
             let hash = hash_password("password-8850").unwrap();
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -116,6 +116,7 @@ bangbang_store::on_both_backends!(
     hours_honour_certificate_and_report,
     exports_and_imports_from_the_pages,
     wrong_tracking_codes_lock_the_address,
+    photos_are_shown_only_within_their_requests_scope,
 );
 
 fn good_ask(csrf: &str) -> Vec<(&str, &str)> {
@@ -860,4 +861,133 @@ async fn wrong_tracking_codes_lock_the_address(site: Site) {
         .state
         .satisfaction
         .is_none());
+}
+
+/// A 3 × 2 RGB PNG, written by hand (a stored zlib block needs no compressor).
+fn tiny_png() -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend(data);
+        out.extend(&body);
+        out.extend(crc32(&body).to_be_bytes());
+    }
+    let (w, h) = (3u32, 2u32);
+    let mut raw = Vec::new();
+    for y in 0..h {
+        raw.push(0); // no filter
+        for x in 0..w {
+            raw.extend([(x * 80) as u8, (y * 120) as u8, 200]);
+        }
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for byte in &raw {
+        a = (a + u32::from(*byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    let mut zlib = vec![0x78, 0x01, 0x01];
+    zlib.extend((raw.len() as u16).to_le_bytes());
+    zlib.extend((!(raw.len() as u16)).to_le_bytes());
+    zlib.extend(&raw);
+    zlib.extend(((b << 16) | a).to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &zlib);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+async fn photos_are_shown_only_within_their_requests_scope(site: Site) {
+    let resident = Site::browser();
+    let csrf = site.csrf(&resident, "/c/liuxiali/ask").await;
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in good_ask(&csrf) {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let form = form.part(
+        "photo",
+        reqwest::multipart::Part::bytes(tiny_png())
+            .file_name("drain.png")
+            .mime_str("image/png")
+            .unwrap(),
+    );
+    let res = resident
+        .post(format!("{}/c/liuxiali/ask", site.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", res.text().await.unwrap());
+    let whole = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/track/")
+        .trim_end_matches("?new=1")
+        .to_string();
+    let (code, _) = bangbang_domain::request::parse_tracking_code(&whole).unwrap();
+    let r = site.store.request_by_code(&code).await.unwrap();
+    let photo = r.photos.first().expect("the photo was kept").clone();
+    let full = format!("/requests/{}/photos/{photo}", r.id);
+    let thumb = format!("{full}/thumb");
+    let get = |client: Client, path: String| {
+        let base = site.base.clone();
+        async move {
+            client
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // The office of the request's community sees it, and its page links to it.
+    let staff = site.signed_in("staff1").await;
+    let page = staff
+        .get(format!("{}/requests/{}", site.base, r.id))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&thumb), "the request page shows the thumbnail");
+    assert_eq!(get(staff.clone(), full.clone()).await, StatusCode::OK);
+    assert_eq!(get(staff.clone(), thumb.clone()).await, StatusCode::OK);
+    // Another community's office, a volunteer it is not assigned to, and anyone naming the
+    // photo through another request: not found. The old address that took any id is gone.
+    let other = site.signed_in("staff2").await;
+    assert_eq!(get(other, full.clone()).await, StatusCode::NOT_FOUND);
+    let volunteer = site.signed_in("vol1").await;
+    assert_eq!(get(volunteer, thumb.clone()).await, StatusCode::NOT_FOUND);
+    let elsewhere = format!("/requests/{}/photos/{photo}", r.id - 1);
+    assert_eq!(get(staff.clone(), elsewhere).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(staff.clone(), format!("/photos/{photo}")).await,
+        StatusCode::NOT_FOUND
+    );
+    // Signed out: sent to sign in, no picture.
+    let res = Site::browser()
+        .get(format!("{}{full}", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
