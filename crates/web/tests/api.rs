@@ -581,11 +581,25 @@ async fn volunteers_see_masked_personal_data_until_they_accept(app: TestApp) {
     let (_, seen) = app.get(&app.volunteer, &detail).await;
     assert_eq!(seen["reporter"]["phone"], "13812345678");
     assert_eq!(seen["address"]["room"], "301");
-    // The other volunteer no longer sees it.
+    // The other volunteer no longer sees it, and acting on it answers 404 too, not a 409
+    // that would name its state.
     assert_eq!(
         app.get(&app.volunteer2, &detail).await.0,
         StatusCode::NOT_FOUND
     );
+    // (Accepting it is the one exception: a volunteer who lost the race for a pooled
+    // request hears that it was accepted, see `concurrent_claims_one_wins`.)
+    for action in ["start", "decline", "resolve"] {
+        let (s, body) = app
+            .post(
+                &app.volunteer2,
+                &format!("{detail}/{action}"),
+                json!({"outcome": "x", "hours": 1, "reason": "x"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{action}: {body}");
+        assert!(!body.to_string().contains("accepted"), "{body}");
+    }
 }
 
 async fn lists_are_keyset_paginated(app: TestApp) {

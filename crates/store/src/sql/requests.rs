@@ -8,7 +8,7 @@ use crate::model::{Community, Cursor, Page, RequestFilter, RequestRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     access::{AccessError, Actor},
-    lifecycle::{Action, CloseReason, DispatchTarget},
+    lifecycle::{Action, CloseReason, DispatchTarget, Status},
     request::{request_code, Deadlines, RequestDraft, TRACK_KEY_LEN},
     time::{local_date, to_ms},
     validation::FieldErrors,
@@ -248,7 +248,11 @@ pub(crate) async fn apply_in(
             action.kind().as_str()
         )));
     }
-    if actor.can_see(&facts).is_err() && !matches!(action, Action::Accept) {
+    // A claim that lost the race meets a request someone else holds: it may hear that (409,
+    // accepted), and nothing about any other request it cannot see.
+    let lost_a_claim = matches!(action, Action::Accept)
+        && matches!(facts.status, Status::Accepted | Status::InProgress);
+    if actor.can_see(&facts).is_err() && !lost_a_claim {
         return Err(not_found(id));
     }
     let mut state = record.state.clone();
