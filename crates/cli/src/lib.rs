@@ -9,7 +9,7 @@ pub mod settings;
 use anyhow::{bail, Context};
 use bangbang_store::{Backend, SqlStore};
 use clap::Subcommand;
-use settings::{redact, Settings, StorageArgs};
+use settings::{redact, ServeArgs, Settings, StorageArgs};
 use std::sync::Arc;
 
 #[derive(clap::Parser)]
@@ -29,9 +29,8 @@ pub struct Cli {
 enum Command {
     /// Run the web server and API.
     Serve {
-        /// Address to listen on.
-        #[arg(long, env = "BANGBANG_LISTEN")]
-        listen: Option<String>,
+        #[command(flatten)]
+        args: ServeArgs,
         /// Load the demo communities (流霞里社区, 大堤社区) if they are not there yet.
         #[arg(long)]
         demo: bool,
@@ -69,11 +68,11 @@ enum Command {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    let listen = match &cli.command {
-        Command::Serve { listen, .. } => listen.clone(),
-        _ => None,
+    let serve_args = match &cli.command {
+        Command::Serve { args, .. } => args.clone(),
+        _ => ServeArgs::default(),
     };
-    let settings = Settings::load(&cli.storage, listen)?;
+    let settings = Settings::load(&cli.storage, &serve_args)?;
     match cli.command {
         Command::Serve { demo, .. } => serve(settings, demo).await?,
         Command::Migrate => {
@@ -157,16 +156,16 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         demo::seed(&store).await?;
         demo::print_accounts(&store, Some(address)).await?;
     }
-    let app = bangbang_web::app(bangbang_web::AppState::new(
-        Arc::new(store),
-        settings.data_dir.clone(),
-    ));
+    let config = settings.web.clone();
+    tracing::info!(?config, "limits");
+    let state = bangbang_web::AppState::new(Arc::new(store), settings.data_dir.clone())
+        .with_config(config.clone());
+    let app = bangbang_web::app(state);
+    let stop =
+        bangbang_web::server::shutdown_signal().context("cannot listen for Ctrl-C and SIGTERM")?;
     println!("bangbang is listening on http://{address}  (Ctrl-C to stop)");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    bangbang_web::server::serve(listener, app, &config, stop).await?;
+    println!("bangbang has stopped");
     Ok(())
 }
 

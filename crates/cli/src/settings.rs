@@ -1,8 +1,13 @@
 //! One typed `Settings`, filled in order: defaults, then `bangbang.toml`, then
 //! `BANGBANG_*` environment variables, then command-line flags (the last two by clap).
+//! The web server's limits live in the file's `[limits]` table; only the one that depends
+//! on how the server is deployed (behind a proxy or not) is also an env var and a flag.
 
+use anyhow::bail;
+use bangbang_web::WebConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8850";
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -21,12 +26,128 @@ pub struct StorageArgs {
     pub config: Option<PathBuf>,
 }
 
+/// `bangbang serve`'s own flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BANGBANG_LISTEN")]
+    pub listen: Option<String>,
+    /// Take each client's address from the last X-Forwarded-For hop (for the throttles).
+    /// Set it only behind a reverse proxy that sets that header.
+    #[arg(
+        long,
+        env = "BANGBANG_TRUST_FORWARDED_FOR",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub trust_forwarded_for: Option<bool>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    #[serde(default)]
+    limits: LimitSettings,
+}
+
+/// `[limits]`: the web server's defences ([`WebConfig`]); a key left out keeps its default.
+/// Times are in seconds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitSettings {
+    header_read_timeout_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    slow_request_timeout_secs: Option<u64>,
+    max_concurrent_image_decodes: Option<usize>,
+    sign_in_failures_per_account: Option<u32>,
+    sign_in_failures_per_address: Option<u32>,
+    sign_in_window_secs: Option<u64>,
+    ask_per_address_per_hour: Option<u32>,
+    rate_per_address_per_hour: Option<u32>,
+    track_misses_per_address_per_hour: Option<u32>,
+    trust_forwarded_for: Option<bool>,
+}
+
+impl LimitSettings {
+    /// The limits, each from the file or its default; zero is refused (a zero timeout
+    /// or throttle would shut everyone out).
+    fn web_config(self, trust_forwarded_for: Option<bool>) -> anyhow::Result<WebConfig> {
+        let d = WebConfig::default();
+        fn at_least_one<T: PartialEq + From<u8>>(
+            key: &str,
+            value: Option<T>,
+            default: T,
+        ) -> anyhow::Result<T> {
+            match value {
+                Some(v) if v == T::from(0) => bail!("[limits] {key} must be at least 1"),
+                Some(v) => Ok(v),
+                None => Ok(default),
+            }
+        }
+        let secs = |key: &str, value: Option<u64>, default: Duration| {
+            at_least_one(key, value, default.as_secs()).map(Duration::from_secs)
+        };
+        Ok(WebConfig {
+            header_read_timeout: secs(
+                "header_read_timeout_secs",
+                self.header_read_timeout_secs,
+                d.header_read_timeout,
+            )?,
+            request_timeout: secs(
+                "request_timeout_secs",
+                self.request_timeout_secs,
+                d.request_timeout,
+            )?,
+            slow_request_timeout: secs(
+                "slow_request_timeout_secs",
+                self.slow_request_timeout_secs,
+                d.slow_request_timeout,
+            )?,
+            max_concurrent_image_decodes: at_least_one(
+                "max_concurrent_image_decodes",
+                self.max_concurrent_image_decodes,
+                d.max_concurrent_image_decodes,
+            )?,
+            sign_in_failures_per_account: at_least_one(
+                "sign_in_failures_per_account",
+                self.sign_in_failures_per_account,
+                d.sign_in_failures_per_account,
+            )?,
+            sign_in_failures_per_address: at_least_one(
+                "sign_in_failures_per_address",
+                self.sign_in_failures_per_address,
+                d.sign_in_failures_per_address,
+            )?,
+            sign_in_window: secs(
+                "sign_in_window_secs",
+                self.sign_in_window_secs,
+                d.sign_in_window,
+            )?,
+            ask_per_address_per_hour: at_least_one(
+                "ask_per_address_per_hour",
+                self.ask_per_address_per_hour,
+                d.ask_per_address_per_hour,
+            )?,
+            rate_per_address_per_hour: at_least_one(
+                "rate_per_address_per_hour",
+                self.rate_per_address_per_hour,
+                d.rate_per_address_per_hour,
+            )?,
+            track_misses_per_address_per_hour: at_least_one(
+                "track_misses_per_address_per_hour",
+                self.track_misses_per_address_per_hour,
+                d.track_misses_per_address_per_hour,
+            )?,
+            trust_forwarded_for: trust_forwarded_for
+                .or(self.trust_forwarded_for)
+                .unwrap_or(d.trust_forwarded_for),
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -34,17 +155,23 @@ pub struct Settings {
     pub listen: String,
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// The web server's limits and throttles.
+    pub web: WebConfig,
 }
 
 impl Settings {
-    pub fn load(storage: &StorageArgs, listen: Option<String>) -> anyhow::Result<Settings> {
+    pub fn load(storage: &StorageArgs, serve: &ServeArgs) -> anyhow::Result<Settings> {
         let file = match &storage.config {
             Some(path) => read_file(path)?,
             None if Path::new("bangbang.toml").exists() => read_file(Path::new("bangbang.toml"))?,
             None => FileSettings::default(),
         };
+        let web = file.limits.web_config(serve.trust_forwarded_for)?;
         Ok(Settings {
-            listen: listen
+            web,
+            listen: serve
+                .listen
+                .clone()
                 .or(file.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             data_dir: storage
@@ -120,15 +247,90 @@ mod tests {
             config: Some(file.clone()),
             ..Default::default()
         };
-        let s = Settings::load(&storage, None).unwrap();
+        let none = ServeArgs::default();
+        let s = Settings::load(&storage, &none).unwrap();
         assert_eq!(
             (s.listen.as_str(), s.data_dir.to_str().unwrap()),
             ("0.0.0.0:9000", "/srv/bb")
         );
-        let s = Settings::load(&storage, Some("127.0.0.1:1".into())).unwrap();
+        let flags = ServeArgs {
+            listen: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
+        let s = Settings::load(&storage, &flags).unwrap();
         assert_eq!(s.listen, "127.0.0.1:1");
         std::fs::write(&file, "lisen = 1\n").unwrap();
-        let err = Settings::load(&storage, None).unwrap_err().to_string();
+        let err = Settings::load(&storage, &none).unwrap_err().to_string();
+        assert!(err.contains("not valid"), "{err}");
+    }
+
+    #[test]
+    fn limits_come_from_the_file_then_the_flag() {
+        let dir = std::env::temp_dir().join(format!("bb-limits-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bangbang.toml");
+        let storage = StorageArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let none = ServeArgs::default();
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n").unwrap();
+        let web = Settings::load(&storage, &none).unwrap().web;
+        let d = WebConfig::default();
+        assert_eq!(
+            (web.request_timeout, web.max_concurrent_image_decodes),
+            (d.request_timeout, d.max_concurrent_image_decodes)
+        );
+        std::fs::write(
+            &file,
+            "[limits]\nheader_read_timeout_secs = 5\nrequest_timeout_secs = 20\n\
+             slow_request_timeout_secs = 300\nmax_concurrent_image_decodes = 1\n\
+             sign_in_failures_per_account = 3\nsign_in_failures_per_address = 9\n\
+             sign_in_window_secs = 600\nask_per_address_per_hour = 4\n\
+             rate_per_address_per_hour = 6\ntrack_misses_per_address_per_hour = 7\n\
+             trust_forwarded_for = true\n",
+        )
+        .unwrap();
+        let web = Settings::load(&storage, &none).unwrap().web;
+        assert_eq!(web.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(web.request_timeout, Duration::from_secs(20));
+        assert_eq!(web.slow_request_timeout, Duration::from_secs(300));
+        assert_eq!(web.max_concurrent_image_decodes, 1);
+        assert_eq!(
+            (
+                web.sign_in_failures_per_account,
+                web.sign_in_failures_per_address,
+                web.sign_in_window,
+            ),
+            (3, 9, Duration::from_secs(600))
+        );
+        assert_eq!(
+            (
+                web.ask_per_address_per_hour,
+                web.rate_per_address_per_hour,
+                web.track_misses_per_address_per_hour,
+            ),
+            (4, 6, 7)
+        );
+        assert!(web.trust_forwarded_for);
+        let flag = ServeArgs {
+            trust_forwarded_for: Some(false),
+            ..Default::default()
+        };
+        assert!(
+            !Settings::load(&storage, &flag)
+                .unwrap()
+                .web
+                .trust_forwarded_for
+        );
+        std::fs::write(&file, "[limits]\nrequest_timeout_secs = 0\n").unwrap();
+        let err = Settings::load(&storage, &none).unwrap_err().to_string();
+        assert!(
+            err.contains("request_timeout_secs must be at least 1"),
+            "{err}"
+        );
+        std::fs::write(&file, "[limits]\nrequest_timeout = 5\n").unwrap();
+        let err = Settings::load(&storage, &none).unwrap_err().to_string();
         assert!(err.contains("not valid"), "{err}");
     }
 }

@@ -31,6 +31,19 @@ pub enum AppError {
     Conflict(String),
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
+    /// The body is larger than the route takes.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The request did not finish in time.
+    #[error("{0}")]
+    Timeout(String),
+    /// Too busy now (every photo decoder taken, say); worth trying again shortly.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Refused before any handler saw it (a wrong method, a query string that does not
+    /// parse): the status axum chose, told in our shape.
+    #[error("{message}")]
+    Rejected { status: StatusCode, message: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -50,6 +63,10 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::NotAllowed { .. } | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Rejected { status, .. } => *status,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,10 +80,57 @@ impl AppError {
             AppError::NotAllowed { .. } => "not_allowed",
             AppError::Conflict(_) => "conflict",
             AppError::Invalid(_) => "validation",
+            AppError::TooLarge(_) => "too_large",
+            AppError::Timeout(_) => "timeout",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Rejected { status, .. } => match *status {
+                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                _ => "bad_request",
+            },
             AppError::Internal(_) => "internal",
         }
     }
+
+    /// An error some layer below the handlers answered on its own (axum's rejections, a
+    /// wrong method, a body limit, a timeout), as the API tells it. 5xx details are kept
+    /// for the log.
+    pub fn from_status(status: StatusCode, message: impl Into<String>) -> AppError {
+        let message = message.into();
+        match status {
+            StatusCode::BAD_REQUEST => AppError::BadRequest(message),
+            StatusCode::UNAUTHORIZED => AppError::Unauthorized(message),
+            StatusCode::FORBIDDEN => AppError::Forbidden(message),
+            StatusCode::NOT_FOUND => AppError::NotFound(message),
+            StatusCode::CONFLICT => AppError::Conflict(message),
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(message),
+            StatusCode::REQUEST_TIMEOUT => AppError::Timeout(message),
+            StatusCode::SERVICE_UNAVAILABLE => AppError::Unavailable(message),
+            s if s.is_client_error() => AppError::Rejected { status, message },
+            _ => AppError::Internal(format!("{status}: {message}")),
+        }
+    }
 }
+
+/// axum's rejections ([`axum::extract::Query`], [`axum::extract::Path`], ...) as API
+/// errors, keeping their status and their explanation.
+macro_rules! from_rejection {
+    ($($rejection:ty),*) => {$(
+        impl From<$rejection> for AppError {
+            fn from(rejection: $rejection) -> AppError {
+                AppError::from_status(rejection.status(), rejection.body_text())
+            }
+        }
+    )*};
+}
+
+from_rejection!(
+    axum::extract::rejection::QueryRejection,
+    axum::extract::rejection::PathRejection,
+    axum::extract::rejection::JsonRejection,
+    axum::extract::rejection::FormRejection,
+    axum::extract::rejection::BytesRejection
+);
 
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> AppError {

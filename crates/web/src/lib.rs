@@ -1,12 +1,15 @@
 //! bangbang over HTTP. One router per feature, merged in [`app`], which `main` and the
-//! tests share.
+//! tests share, and served by [`server::serve`].
 
 pub mod api;
 pub mod auth;
 pub mod config;
 mod error;
+pub mod guard;
 pub mod pages;
+pub mod server;
 pub mod transfer;
+pub mod uploads;
 
 pub use config::WebConfig;
 pub use error::AppError;
@@ -16,6 +19,7 @@ use bangbang_media::photos::PhotoStore;
 use bangbang_store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
+use uploads::DecodeGate;
 
 /// What every handler can reach. Passed through axum's state, never a global.
 #[derive(Clone)]
@@ -23,48 +27,71 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Where uploaded photos are kept (content-addressed files).
     pub photos: Arc<PhotoStore>,
-    /// Wrong phone digits given when rating, per request: the public rating form locks
-    /// after a few, so the four digits cannot be guessed.
-    pub rating_failures: Arc<std::sync::Mutex<std::collections::HashMap<i64, u32>>>,
     /// Limits and throttles.
     pub config: Arc<WebConfig>,
+    /// Photo decodes in progress, at most `config.max_concurrent_image_decodes`.
+    pub decodes: Arc<DecodeGate>,
 }
 
 impl AppState {
     /// Photos go under `data_dir/photos`.
     pub fn new(store: Arc<dyn Store>, data_dir: impl Into<PathBuf>) -> AppState {
         let photos = PhotoStore::new(data_dir.into().join("photos"));
+        let config = WebConfig::default();
         AppState {
             store,
             photos: Arc::new(photos),
-            rating_failures: Arc::default(),
-            config: Arc::new(WebConfig::default()),
+            decodes: Arc::new(decode_gate(&config)),
+            config: Arc::new(config),
         }
     }
 
     /// The same state with other limits.
     pub fn with_config(mut self, config: WebConfig) -> AppState {
+        self.decodes = Arc::new(decode_gate(&config));
         self.config = Arc::new(config);
         self
     }
 }
 
+/// A photo waits for a decoder at most a third of the request's time, so the one who sent
+/// it hears "busy, try again" (503) well before the request would time out.
+fn decode_gate(config: &WebConfig) -> DecodeGate {
+    DecodeGate::new(
+        config.max_concurrent_image_decodes,
+        config.request_timeout / 3,
+    )
+}
+
+/// The whole site. Outermost first, every request passes: the security headers, the API's
+/// JSON errors, the time limit, then its route (each group with its own body limit).
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let site = Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
         .merge(pages::router().layer(middleware::from_fn(pages::browser_cookies)))
         .fallback(not_found)
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            server::time_limit,
+        ))
+        .layer(middleware::from_fn(api::json_errors))
+        .with_state(state);
+    server::with_security_headers(site)
 }
 
-/// Unknown addresses: a friendly page for browsers, JSON for everyone else.
-async fn not_found(headers: axum::http::HeaderMap) -> axum::response::Response {
+/// Unknown addresses: a friendly page for browsers, JSON for everyone else (and always
+/// under `/api/`).
+async fn not_found(
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let wants_html = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let wants_html = !uri.path().starts_with("/api/")
+        && headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
     if wants_html {
         pages::not_found_page()
     } else {

@@ -1,5 +1,11 @@
-// Small conveniences; every page works without them.
+// Small conveniences; every page works without them. No script lives in the pages
+// themselves (the Content-Security-Policy allows only this file): behaviour is attached
+// here, by data- attributes.
 (function () {
+  // Print buttons (certificate, poster, report).
+  Array.prototype.forEach.call(document.querySelectorAll('[data-print]'), function (button) {
+    button.addEventListener('click', function () { window.print(); });
+  });
   // Building → entrance: only offer the entrances that building has.
   var building = document.getElementById('building');
   var entrance = document.getElementById('entrance');

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use bangbang_domain::{request::RequestInput, validation::FieldErrors, Actor, Role};
-use bangbang_media::photos;
 use bangbang_store::{BuildingRecord, Community, RequestRecord, StoreError};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
@@ -148,14 +147,11 @@ async fn submit(
     };
     let mut errors = FieldErrors::new();
     let draft = input.parse(Utc::now()).map_err(|e| errors.merge(e)).ok();
-    // Decoding and re-encoding is heavy: keep it off the async workers.
+    // Decoding and re-encoding is heavy: off the async workers, a few at a time (503 when
+    // every decoder stays busy).
     let processed = match form.file("photo").map(<[u8]>::to_vec) {
         None => None,
-        Some(bytes) => Some(
-            tokio::task::spawn_blocking(move || photos::process(&bytes))
-                .await
-                .map_err(|e| AppError::Internal(format!("photo task: {e}")))?,
-        ),
+        Some(bytes) => Some(state.decodes.photo(bytes).await?),
     };
     let photo = match processed {
         None => None,
@@ -240,6 +236,7 @@ async fn ask(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
+    _allowed: crate::guard::AskAllowed,
     form: PageForm,
 ) -> Result<Response, PageError> {
     let community = public_community(&state, &slug).await?;
@@ -254,7 +251,9 @@ async fn ask(
     )
     .await?
     {
-        Ok(record) => Ok(Redirect::to(&format!("/track/{}?new=1", record.code)).into_response()),
+        Ok(record) => {
+            Ok(Redirect::to(&format!("/track/{}?new=1", record.tracking_code())).into_response())
+        }
         Err(form) => form_page(&state, ctx, Mode::Resident, community, form, None).await,
     }
 }

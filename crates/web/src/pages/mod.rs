@@ -18,13 +18,14 @@ mod track;
 mod volunteer;
 mod volunteers;
 
+use crate::uploads::{page_body_within, FORM_BODY_LIMIT, IMPORT_BODY_LIMIT, PHOTO_FORM_BODY_LIMIT};
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
+use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use bangbang_media::photos::MAX_UPLOAD_BYTES;
 
 pub use ctx::browser_cookies;
 pub use form::PageError;
@@ -40,9 +41,8 @@ pub fn not_found_page() -> axum::response::Response {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let forms = Router::new()
         .merge(session::router())
-        .merge(intake::router())
         .merge(track::router())
         .merge(desk::router())
         .merge(volunteer::router())
@@ -51,18 +51,25 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(photos::router())
         .merge(report::router())
-        .merge(files::router())
         .route("/static/app.css", get(css))
-        .route("/static/app.js", get(js))
-        // Room for one photo plus the form around it.
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 256 * 1024))
+        .route("/static/app.js", get(js));
+    // Each group takes bodies only as large as its forms need.
+    body_limit(forms, FORM_BODY_LIMIT)
+        .merge(body_limit(intake::router(), PHOTO_FORM_BODY_LIMIT))
+        .merge(body_limit(files::router(), IMPORT_BODY_LIMIT))
+}
+
+fn body_limit(routes: Router<AppState>, limit: usize) -> Router<AppState> {
+    routes
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(limit, page_body_within))
 }
 
 async fn css() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=3600"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/app.css"),
     )
@@ -72,7 +79,7 @@ async fn js() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=3600"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/app.js"),
     )
