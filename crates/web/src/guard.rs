@@ -28,7 +28,7 @@ impl FromRequestParts<AppState> for ClientAddr {
                 .flat_map(|v| v.split(','))
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
-                .last();
+                .next_back();
             if let Some(hop) = forwarded {
                 return Ok(ClientAddr(hop.chars().take(64).collect()));
             }

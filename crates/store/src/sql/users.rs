@@ -120,12 +120,15 @@ pub(crate) async fn log_personal_data_reads(
     Ok(())
 }
 
+/// id, username, label, created, expires, revoked.
+type TokenRow = (i64, String, String, i64, Option<i64>, Option<i64>);
+
 /// API tokens, newest first; only one user's when `username` is given.
 pub(crate) async fn tokens(
     pool: &AnyPool,
     username: Option<&str>,
 ) -> StoreResult<Vec<TokenRecord>> {
-    let rows: Vec<(i64, String, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<TokenRow> = sqlx::query_as(
         "SELECT t.id, u.username, t.label, t.created_ms, t.expires_ms, t.revoked_ms \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE $1 = '' OR u.username = $1 ORDER BY t.id DESC",

@@ -41,14 +41,8 @@ async fn serve(
     }
     let path = state.photos.path(id, thumbnail).ok_or_else(no_photo)?;
     let bytes = tokio::fs::read(path).await.map_err(|_| no_photo())?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/jpeg"),
-            (header::CACHE_CONTROL, "private, max-age=86400"),
-        ],
-        bytes,
-    )
-        .into_response())
+    // Photos may show a resident's home: like every page with personal data, not cached.
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
 }
 
 async fn full(
