@@ -256,7 +256,9 @@ async fn cross_site_forms(server: &Server) {
         req.send()
     };
     // Another site's page posting into ours.
-    let res = post(intake_form(&csrf), Some("http://evil.example")).await.unwrap();
+    let res = post(intake_form(&csrf), Some("http://evil.example"))
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     let res = post(intake_form(&csrf), Some("null")).await.unwrap();
     assert_eq!(res.status(), 403);
@@ -458,14 +460,27 @@ fn png_header_only(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend(height.to_be_bytes());
     ihdr.extend([8, 2, 0, 0, 0]); // 8-bit RGB
     chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     chunk(&mut png, b"IEND", &[]);
     png
 }
 
 /// Finding 20: tokens can expire and be revoked, and a revoked one stops at once.
 async fn tokens(server: &Server, db: &Db) {
-    let out = db.run(&["token", "create", "--user", "lxl_staff", "--days", "1", "--label", "audit"]);
+    let out = db.run(&[
+        "token",
+        "create",
+        "--user",
+        "lxl_staff",
+        "--days",
+        "1",
+        "--label",
+        "audit",
+    ]);
     assert!(out.status.success());
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let api = |token: String| {

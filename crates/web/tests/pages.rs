@@ -935,7 +935,12 @@ async fn photos_are_shown_only_within_their_requests_scope(site: Site) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", res.text().await.unwrap());
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
     let whole = res.headers()["location"]
         .to_str()
         .unwrap()
@@ -968,7 +973,10 @@ async fn photos_are_shown_only_within_their_requests_scope(site: Site) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(&thumb), "the request page shows the thumbnail");
+    assert!(
+        page.contains(&thumb),
+        "the request page shows the thumbnail"
+    );
     assert_eq!(get(staff.clone(), full.clone()).await, StatusCode::OK);
     assert_eq!(get(staff.clone(), thumb.clone()).await, StatusCode::OK);
     // Another community's office, a volunteer it is not assigned to, and anyone naming the
