@@ -117,6 +117,7 @@ bangbang_store::on_both_backends!(
     exports_and_imports_from_the_pages,
     wrong_tracking_codes_lock_the_address,
     photos_are_shown_only_within_their_requests_scope,
+    searches_never_match_masked_rooms,
 );
 
 fn good_ask(csrf: &str) -> Vec<(&str, &str)> {
@@ -998,4 +999,46 @@ async fn photos_are_shown_only_within_their_requests_scope(site: Site) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+/// A supervisor sees rooms masked (`***`); searching the ledger by a room must not confirm
+/// what the mask hides. The office, which sees rooms, finds it.
+async fn searches_never_match_masked_rooms(site: Site) {
+    let resident = Site::browser();
+    let csrf = site.csrf(&resident, "/c/liuxiali/ask").await;
+    let form = with(good_ask(&csrf), "address.room", "9931");
+    let res = resident
+        .post(format!("{}/c/liuxiali/ask", site.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let whole = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/track/")
+        .trim_end_matches("?new=1")
+        .to_string();
+    let (code, _) = bangbang_domain::request::parse_tracking_code(&whole).unwrap();
+    let search = |client: Client, q: &'static str| {
+        let base = site.base.clone();
+        async move {
+            client
+                .get(format!("{base}/desk/ledger?q={q}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let staff = site.signed_in("staff1").await;
+    assert!(search(staff.clone(), "9931").await.contains(&code));
+    let supervisor = site.signed_in("sup1").await;
+    let html = search(supervisor.clone(), "9931").await;
+    assert!(!html.contains(&code), "a masked room is not searchable");
+    // What the supervisor does see (the description) is still found.
+    assert!(search(supervisor, "%E5%86%92").await.contains(&code));
 }
