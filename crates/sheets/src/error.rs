@@ -33,6 +33,19 @@ pub enum SheetError {
         /// How many data rows fit below the title and header.
         limit: u64,
     },
+    /// The file is bigger than an import takes ([`crate::ImportLimits`]); reading stopped
+    /// at the limit, before anything was built from the rest.
+    #[error("{}", limit.message(*max))]
+    TooLarge {
+        /// Which limit was passed.
+        limit: crate::Limit,
+        /// The limit's value (bytes, rows, columns or cells, as the limit says).
+        max: u64,
+    },
+    /// The file's structure is broken in a way that would make the reader loop, run out
+    /// of memory or crash, so it was not read.
+    #[error("文件已损坏，无法读取 / the file is damaged: {0}")]
+    Damaged(String),
     /// A column mapping given by the user could not be understood.
     #[error("列对应关系有误 / bad column mapping: {0}")]
     Mapping(String),

@@ -1,6 +1,9 @@
 //! Messy hand-kept ledgers for tests, here and in other crates (the CLI's import tests).
 //! Not part of the API.
 
+pub mod craft;
+pub mod hostile;
+
 use crate::SheetError;
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};

@@ -23,7 +23,7 @@ mod error;
 pub use error::SheetError;
 pub use export::{headers, Format, LedgerRow, LedgerWriter, View};
 pub use import::{
-    detect_header, mapping_override, plan, read_table, Field, ImportOptions, ImportPlan,
-    ImportedRow, ImportedStatus, Mapping, Rejected,
+    detect_header, mapping_override, plan, read_table, read_table_with, Field, ImportLimits,
+    ImportOptions, ImportPlan, ImportedRow, ImportedStatus, Limit, Mapping, Rejected,
 };
 pub use report::{write_report, ReportData};

@@ -226,3 +226,88 @@ fn an_empty_export_is_still_a_valid_table() {
     assert_eq!(range.get((0, 0)), Some(&Data::String("序号".into())));
     assert!(sheet_xml(&path).contains(r#"<autoFilter ref="A1:I1"/>"#));
 }
+
+/// A stored text longer than an Excel cell holds is cut with a visible mark; the export
+/// goes on (it used to fail for good on such a row).
+#[test]
+fn over_long_text_is_cut_not_fatal() {
+    use bangbang_sheets::export::TRUNCATED;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.xlsx");
+    let title = "台账".repeat(20_000);
+    let mut writer = LedgerWriter::create(&path, View::Both, Format::Xlsx, &title).unwrap();
+    let mut long = rows().remove(0);
+    long.description = "漏".repeat(100_000);
+    long.reporter_name = "张".repeat(40_000);
+    writer.push(&long).unwrap();
+    writer.push(&rows()[1]).unwrap();
+    assert_eq!(writer.finish().unwrap(), 2);
+
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = book.worksheet_range(View::Both.sheet_name()).unwrap();
+    let text = |r: usize, c: usize| match range.get((r, c)) {
+        Some(Data::String(s)) => s.clone(),
+        other => panic!("({r}, {c}) is {other:?}"),
+    };
+    for (r, c, from) in [
+        (0, 0, &title),
+        (2, 6, &long.description),
+        (2, 3, &long.reporter_name),
+    ] {
+        let cell = text(r, c);
+        assert!(cell.ends_with(TRUNCATED), "({r}, {c})");
+        assert!(cell.encode_utf16().count() <= 32_767);
+        assert!(from.starts_with(cell.trim_end_matches(TRUNCATED)));
+    }
+    assert_eq!(
+        text(3, 3),
+        "=HYPERLINK(\"http://x\")",
+        "the next row is whole"
+    );
+}
+
+/// Text starting like a formula, in ASCII or full-width, is defused in every text column
+/// of a CSV.
+#[test]
+fn csv_defuses_formulas_in_every_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("formulas.csv");
+    let mut writer = LedgerWriter::create(&path, View::Both, Format::Csv, "").unwrap();
+    let row = LedgerRow {
+        seq: 1,
+        code: "LXL-2024-0001".into(),
+        reporter_name: "＝HYPERLINK(\"http://x\")".into(),
+        reporter_phone: "+86 138".into(),
+        address: "－3号楼".into(),
+        description: "＠SUM(A1)".into(),
+        category: "=cmd|' /C calc'!A0".into(),
+        channel: "\tx".into(),
+        assignee: "﹢1".into(),
+        outcome: "＋1".into(),
+        status: "-1".into(),
+        satisfaction: "满意".into(),
+        ..rows().remove(0)
+    };
+    writer.push(&row).unwrap();
+    writer.finish().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let record = reader.records().next().unwrap().unwrap();
+    let field = |name: &str| record[header.iter().position(|h| h == name).unwrap()].to_string();
+    for (name, text) in [
+        ("反映人", &row.reporter_name),
+        ("联系电话", &row.reporter_phone),
+        ("地址", &row.address),
+        ("反映事项", &row.description),
+        ("类别", &row.category),
+        ("渠道", &row.channel),
+        ("承办人", &row.assignee),
+        ("处置结果", &row.outcome),
+        ("状态", &row.status),
+    ] {
+        assert_eq!(field(name), format!("'{text}"), "{name}");
+    }
+    assert_eq!(field("回访满意度"), "满意");
+    assert_eq!(field("编号"), "LXL-2024-0001");
+}

@@ -79,3 +79,26 @@ fn an_empty_report_still_writes() {
         .cells()
         .any(|(_, _, c)| c == &Data::String("（无数据）".into())));
 }
+
+/// Free text longer than a cell holds is cut with a visible mark, never a failed report.
+#[test]
+fn over_long_names_are_cut_not_fatal() {
+    use bangbang_sheets::export::TRUNCATED;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.xlsx");
+    let mut data = seed_report_data();
+    data.title = "报告".repeat(20_000);
+    data.by_category[0].0 = "类".repeat(40_000);
+    write_report(&path, &data).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = book.worksheet_range("中期报告").unwrap();
+    let cut: Vec<&String> = range
+        .cells()
+        .filter_map(|(_, _, c)| match c {
+            Data::String(s) if s.ends_with(TRUNCATED) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cut.len(), 2);
+    assert!(cut.iter().all(|s| s.encode_utf16().count() <= 32_767));
+}

@@ -76,18 +76,6 @@ impl Column {
         matches!(self, Column::Description | Column::Outcome)
     }
 
-    /// Text a resident or volunteer typed, which a CSV must not let Excel run as a formula.
-    pub(crate) fn free_text(self) -> bool {
-        matches!(
-            self,
-            Column::ReporterName
-                | Column::Address
-                | Column::Description
-                | Column::Assignee
-                | Column::Outcome
-        )
-    }
-
     /// How many lines `text` takes in this column when wrapped, estimating a CJK character
     /// at two width units and anything else at one.
     pub(crate) fn lines(self, text: &str) -> usize {

@@ -40,7 +40,7 @@ impl CsvLedger {
             match column.cell(row) {
                 Cell::Int(n) => write!(field, "{n}").expect("writing to a String"),
                 Cell::Text(text) => {
-                    if column.free_text() && starts_like_formula(text) {
+                    if starts_like_formula(text) {
                         // Excel would run `=HYPERLINK(..)` typed by a resident as a formula.
                         field.push('\'');
                     }
@@ -70,10 +70,46 @@ impl CsvLedger {
     }
 }
 
-/// Text that Excel would take for a formula when it opens a CSV.
+/// Text that a spreadsheet would take for a formula when it opens a CSV: starting with
+/// `=`, `+`, `-` or `@`, with their full-width (`＝＋－＠`, what a Chinese input method
+/// types) or small (`﹦﹢﹣﹫`) forms, which spreadsheets in a Chinese locale may read as
+/// the ASCII ones, or with a tab or a carriage return. Every text column is checked: a
+/// category or status is typed by someone too.
 fn starts_like_formula(text: &str) -> bool {
     matches!(
         text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+        Some(
+            '=' | '+'
+                | '-'
+                | '@'
+                | '\t'
+                | '\r'
+                | '＝'
+                | '＋'
+                | '－'
+                | '＠'
+                | '﹦'
+                | '﹢'
+                | '﹣'
+                | '﹫'
+        )
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_in_every_width() {
+        for text in [
+            "=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "＝1+1", "＋1", "－1", "＠x", "﹦1",
+            "﹢1", "﹣1", "﹫x",
+        ] {
+            assert!(starts_like_formula(text), "{text:?}");
+        }
+        for text in ["", "楼道灯不亮", "3号楼", " =1", "（=1）", "——", "–1"] {
+            assert!(!starts_like_formula(text), "{text:?}");
+        }
+    }
 }

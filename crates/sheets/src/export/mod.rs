@@ -10,9 +10,38 @@ mod xlsx_out;
 
 use crate::SheetError;
 use chrono::NaiveDateTime;
+use std::borrow::Cow;
 use std::path::Path;
 
 pub(crate) use columns::{Cell, Column};
+
+/// The end of a cell cut short to fit Excel: `…（已截断 truncated）`.
+pub const TRUNCATED: &str = "…（已截断 truncated）";
+
+/// Excel's limit for the text of one cell, in UTF-16 code units (what rust_xlsxwriter
+/// counts, and refuses past).
+const EXCEL_CELL_UNITS: usize = 32_767;
+
+/// `text` as one .xlsx cell can hold it: whole when it fits Excel's 32,767 characters,
+/// otherwise cut to fit with [`TRUNCATED`] at the end, visibly. Whatever the store holds,
+/// writing it never fails.
+pub(crate) fn fit_cell(text: &str) -> Cow<'_, str> {
+    // A UTF-16 unit is at least one byte of UTF-8: short text cannot be too long.
+    if text.len() <= EXCEL_CELL_UNITS || text.encode_utf16().count() <= EXCEL_CELL_UNITS {
+        return Cow::Borrowed(text);
+    }
+    let room = EXCEL_CELL_UNITS - TRUNCATED.encode_utf16().count();
+    let mut units = 0;
+    let mut cut = 0;
+    for (at, c) in text.char_indices() {
+        units += c.len_utf16();
+        if units > room {
+            break;
+        }
+        cut = at + c.len_utf8();
+    }
+    Cow::Owned(format!("{}{TRUNCATED}", &text[..cut]))
+}
 
 /// Which ledger view to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,5 +211,31 @@ impl LedgerWriter {
             Inner::Csv(c) => c.finish()?,
         }
         Ok(self.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_cut_to_what_excel_holds() {
+        assert_eq!(fit_cell("楼道灯不亮"), "楼道灯不亮");
+        let fits = "漏".repeat(EXCEL_CELL_UNITS);
+        assert!(matches!(fit_cell(&fits), Cow::Borrowed(_)));
+        for long in [
+            "漏".repeat(100_000),
+            "a".repeat(40_000),
+            "😀".repeat(20_000),
+        ] {
+            let cut = fit_cell(&long);
+            assert!(cut.ends_with(TRUNCATED));
+            let units = cut.encode_utf16().count();
+            assert!(
+                units <= EXCEL_CELL_UNITS && units > EXCEL_CELL_UNITS - 2,
+                "{units}"
+            );
+            assert!(long.starts_with(cut.trim_end_matches(TRUNCATED)));
+        }
     }
 }

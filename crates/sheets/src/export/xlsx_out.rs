@@ -1,12 +1,16 @@
 //! The .xlsx side of the ledger export: rust_xlsxwriter in constant-memory mode.
 //!
+//! Text longer than a cell holds (32,767 characters) is cut with a visible mark
+//! ([`super::TRUNCATED`]) rather than failing the export: what the store holds is
+//! never a reason for an export to fail.
+//!
 //! Constant-memory mode flushes each row to a temporary file as soon as the next row is
 //! started, so rows must be written strictly in order. Everything that is not cell data
 //! (column widths, frozen panes, the autofilter range, print setup) is worksheet metadata
 //! that rust_xlsxwriter writes around the streamed `<sheetData>` when the workbook is
 //! saved, so the autofilter can be given its true last row in [`XlsxLedger::finish`].
 
-use super::{Cell, Column, LedgerRow, View};
+use super::{fit_cell, Cell, Column, LedgerRow, View};
 use crate::SheetError;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 use std::path::{Path, PathBuf};
@@ -84,7 +88,7 @@ impl XlsxLedger {
             0
         } else {
             sheet.set_row_height(0, 30)?;
-            sheet.merge_range(0, 0, 0, last_col, title.trim(), &title_format)?;
+            sheet.merge_range(0, 0, 0, last_col, &fit_cell(title.trim()), &title_format)?;
             1
         };
         sheet.set_row_height(header_row, 22)?;
@@ -124,10 +128,13 @@ impl XlsxLedger {
                 Cell::Int(n) => sheet.write_number_with_format(r, c, n as f64, &f.int)?,
                 Cell::Text("") => sheet.write_blank(r, c, &f.text)?,
                 Cell::Text(text) if column.wraps() => {
-                    lines = lines.max(column.lines(text));
+                    let text = fit_cell(text);
+                    lines = lines.max(column.lines(&text));
                     sheet.write_string_with_format(r, c, text, &f.wrap)?
                 }
-                Cell::Text(text) => sheet.write_string_with_format(r, c, text, &f.text)?,
+                Cell::Text(text) => {
+                    sheet.write_string_with_format(r, c, fit_cell(text), &f.text)?
+                }
                 Cell::Date(Some(at)) => sheet.write_datetime_with_format(r, c, at, &f.date)?,
                 Cell::Date(None) => sheet.write_blank(r, c, &f.date)?,
                 Cell::Number(Some(n)) => sheet.write_number_with_format(r, c, n, &f.hours)?,

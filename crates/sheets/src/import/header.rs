@@ -65,7 +65,7 @@ impl fmt::Display for Mapping {
 }
 
 /// How many rows from the top may hold titles before the header.
-const HEADER_SEARCH_ROWS: usize = 30;
+pub(crate) const HEADER_SEARCH_ROWS: usize = 30;
 
 /// Finds the header row: the row among the first 30 that names the most fields, with at
 /// least three of them and at least one of 反映时间 or 反映事项. Rows above it (titles,

@@ -1,6 +1,7 @@
 //! Importing hand-kept ledgers.
 //!
-//! 1. [`read_table`] turns an .xlsx/.xls/.csv file into rows of text;
+//! 1. [`read_table`] turns an .xlsx/.xls/.csv file into rows of text, refusing a file
+//!    bigger than the [`ImportLimits`] before building anything from it;
 //! 2. [`detect_header`] finds the header row and which column holds which [`Field`]
 //!    ([`mapping_override`] lets the user correct it);
 //! 3. [`plan`] reads every row below the header into an [`ImportPlan`]: the rows to create,
@@ -11,17 +12,25 @@
 //! using [`ImportedRow::key`] to make a second import of the same file a no-op.
 
 mod address;
+mod cells;
+pub(crate) mod cfb;
+mod checks;
 mod dates;
 mod fields;
 mod header;
+mod limits;
 mod plan;
 mod table;
 mod text;
 mod vocab;
+mod workbook;
+mod xls_scan;
+mod xlsx_scan;
 
 pub use header::{detect_header, mapping_override, Field, Mapping};
+pub use limits::{ImportLimits, Limit, HEADER_ROWS};
 pub use plan::{plan, UNNAMED};
-pub use table::read_table;
+pub use table::{read_table, read_table_with};
 
 use bangbang_domain::category::default_categories;
 use bangbang_domain::{Channel, Status};

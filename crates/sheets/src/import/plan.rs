@@ -1,14 +1,15 @@
 //! Reading the rows below the header into an [`ImportPlan`].
 
 use super::address::parse_address;
+use super::checks::api_refusal;
 use super::dates::{parse_when, DateProblem, When};
 use super::header::{Field, Mapping};
-use super::text::{clean, header_key};
+use super::text::{clean, header_key, shown};
 use super::vocab::{category_code, channel_word, opens_notes, status_word};
 use super::{ImportOptions, ImportPlan, ImportedRow, ImportedStatus, Rejected};
 use bangbang_domain::place::{building_number, entrance_number};
 use bangbang_domain::request::normalize_phone;
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::{NaiveDateTime, NaiveTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -16,7 +17,10 @@ use std::collections::HashMap;
 pub const UNNAMED: &str = "（未登记）";
 
 /// Reads every row below `header_row` (0-based) with `mapping`. Never fails: each row is
-/// imported, rejected with its reason, or skipped with why.
+/// imported, rejected with its reason, or skipped with why. A row is rejected when it
+/// cannot be read, and when the API would refuse it as a request (too long a name,
+/// description, building or room, a date before 2000 or in the future, ...), judged at the
+/// current time.
 pub fn plan(
     table: &[Vec<String>],
     mapping: &Mapping,
@@ -37,6 +41,7 @@ pub fn plan(
         skipped: Vec::new(),
     };
     let mut identities: HashMap<String, (usize, usize)> = HashMap::new();
+    let now = Utc::now();
     for (index, row) in table.iter().enumerate().skip(header_row + 1) {
         let row_number = index + 1;
         let cells = Cells { row, mapping };
@@ -44,7 +49,11 @@ pub fn plan(
             out.skipped.push((row_number, why));
             continue;
         }
-        match read_row(&cells, options) {
+        let read = read_row(&cells, options).and_then(|row| match api_refusal(&row, now) {
+            Some(reason) => Err(reason),
+            None => Ok(row),
+        });
+        match read {
             Ok(mut imported) => {
                 imported.row_number = row_number;
                 let identity = identity(&imported, &cells);
@@ -128,13 +137,15 @@ fn read_row(cells: &Cells<'_>, options: &ImportOptions) -> Result<ImportedRow, S
         }
         Err(DateProblem::NoYear) => {
             problems.push(format!(
-                "反映时间缺少年份 / the date '{date_text}' has no year: give the ledger's year"
+                "反映时间缺少年份 / the date '{date_text}' has no year: give the ledger's year",
+                date_text = shown(&date_text)
             ));
             None
         }
         Err(DateProblem::Unreadable) => {
             problems.push(format!(
-                "反映时间无法识别 / cannot read the date '{date_text}'"
+                "反映时间无法识别 / cannot read the date '{date_text}'",
+                date_text = shown(&date_text)
             ));
             None
         }
@@ -161,7 +172,8 @@ fn read_row(cells: &Cells<'_>, options: &ImportOptions) -> Result<ImportedRow, S
         .unwrap_or_default();
     if reporter_phone.is_empty() && !phone_text.is_empty() {
         notes.push(format!(
-            "联系电话无法识别 / cannot read the phone number '{phone_text}'"
+            "联系电话无法识别 / cannot read the phone number '{phone_text}'",
+            phone_text = shown(&phone_text)
         ));
     }
 
@@ -180,11 +192,11 @@ fn read_row(cells: &Cells<'_>, options: &ImportOptions) -> Result<ImportedRow, S
         (building, entrance, room) = (parsed.building, parsed.entrance, parsed.room);
         if building.is_none() {
             notes.push(format!(
-                "地址中未识别出楼号，保留原文 / no building found in the address '{address_text}', kept as text"
+                "地址中未识别出楼号，保留原文 / no building found in the address '{address_text}', kept as text", address_text = shown(&address_text)
             ));
         } else if let Some(rest) = parsed.leftover {
             notes.push(format!(
-                "地址“{rest}”部分未识别，保留原文 / could not read '{rest}' in the address, kept as text"
+                "地址“{rest}”部分未识别，保留原文 / could not read '{rest}' in the address, kept as text", rest = shown(&rest)
             ));
         }
     }
@@ -194,7 +206,7 @@ fn read_row(cells: &Cells<'_>, options: &ImportOptions) -> Result<ImportedRow, S
         notes.push(if category_text.is_empty() {
             "类别为空，归为“其他” / no category, filed under other".to_string()
         } else {
-            format!("类别“{category_text}”未识别，归为“其他” / unknown category '{category_text}', filed under other")
+            format!("类别“{category_text}”未识别，归为“其他” / unknown category '{category_text}', filed under other", category_text = shown(&category_text))
         });
         "other".to_string()
     });
@@ -205,7 +217,8 @@ fn read_row(cells: &Cells<'_>, options: &ImportOptions) -> Result<ImportedRow, S
         .flatten();
     if channel.is_none() && !channel_text.is_empty() {
         notes.push(format!(
-            "渠道“{channel_text}”未识别 / unknown channel '{channel_text}'"
+            "渠道“{channel_text}”未识别 / unknown channel '{channel_text}'",
+            channel_text = shown(&channel_text)
         ));
     }
 
@@ -221,7 +234,7 @@ fn read_row(cells: &Cells<'_>, options: &ImportOptions) -> Result<ImportedRow, S
                 Some(reported_at)
             } else {
                 notes.push(format!(
-                    "办结时间早于反映时间，按反映时间计 / resolved '{resolved_text}' before it was reported; using the reported time"
+                    "办结时间早于反映时间，按反映时间计 / resolved '{resolved_text}' before it was reported; using the reported time", resolved_text = shown(&resolved_text)
                 ));
                 Some(reported_at)
             }
@@ -229,7 +242,7 @@ fn read_row(cells: &Cells<'_>, options: &ImportOptions) -> Result<ImportedRow, S
         Err(DateProblem::Empty) => None,
         Err(_) => {
             notes.push(format!(
-                "办结时间无法识别，已忽略 / cannot read the resolved date '{resolved_text}', ignored"
+                "办结时间无法识别，已忽略 / cannot read the resolved date '{resolved_text}', ignored", resolved_text = shown(&resolved_text)
             ));
             None
         }
@@ -240,7 +253,8 @@ fn read_row(cells: &Cells<'_>, options: &ImportOptions) -> Result<ImportedRow, S
         Some(Some(status)) => Some(status),
         Some(None) => {
             notes.push(format!(
-                "状态“{status_text}”未识别 / unknown status '{status_text}'"
+                "状态“{status_text}”未识别 / unknown status '{status_text}'",
+                status_text = shown(&status_text)
             ));
             None
         }

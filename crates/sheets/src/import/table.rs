@@ -1,44 +1,48 @@
-//! Reading a spreadsheet file into a grid of text.
+//! Reading a spreadsheet file into a grid of text, within the import limits.
 //!
-//! - `.xlsx` and `.xls` go through calamine. The first sheet with any content is read.
-//!   The grid starts at cell A1 whatever the sheet's used range, so row and column indexes
-//!   are what the user sees in Excel, minus one.
+//! - `.xlsx` and `.xls` go through calamine (`workbook.rs`). The first sheet with any
+//!   content is read. The grid starts at cell A1 whatever the sheet's used range, so row
+//!   and column indexes are what the user sees in Excel, minus one.
 //! - Merged regions (calamine reads them for both .xlsx and .xls) are filled from their
 //!   top-left cell, so a 类别 merged over five rows gives all five rows the category, and a
 //!   header merged over two rows is seen on both.
-//! - Date cells become `2024-07-03` (midnight) or `2024-07-03 09:30` (or `…:ss` when the
-//!   seconds are not zero); a time-only cell becomes `09:30`. Whole numbers lose their
-//!   `.0`, so a phone number stored as a number reads `13812345678`.
+//! - Cells read as people see them (`cells.rs`): dates as `2024-07-03 09:30`, whole
+//!   numbers without `.0`.
 //! - `.csv` (and `.txt`/`.tsv`) is decoded as UTF-8 (with or without a BOM), UTF-16 with a
 //!   BOM, or else GB18030 (a superset of GBK/GB2312, what Excel on a Chinese Windows
 //!   writes by default). The delimiter is a comma unless the first line has more tabs or
-//!   semicolons.
+//!   semicolons. Records are read one at a time and counted as they come.
+//! - Every file is read under [`ImportLimits`]: past a limit the read stops with
+//!   [`SheetError::TooLarge`] naming it, before anything is built from the rest.
 
+use super::limits::{Budget, ImportLimits, Limit};
+use super::workbook::{read_xls, read_xlsx};
 use crate::SheetError;
-use calamine::{Data, Dimensions, ExcelDateTime, Range, Reader, Xls, Xlsx};
-use chrono::{Duration, NaiveDate, Timelike};
-use std::io::Cursor;
 
 /// Reads the first non-empty sheet of an .xlsx/.xls file, or a .csv file, into rows of
-/// cell text. Every row has the same length. See the module notes for how cells are
-/// turned into text.
+/// cell text, under the default [`ImportLimits`]. Every row has the same length. See the
+/// module notes for how cells are turned into text.
 pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, SheetError> {
+    read_table_with(bytes, file_name, &ImportLimits::default())
+}
+
+/// [`read_table`] under the given limits.
+pub fn read_table_with(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &ImportLimits,
+) -> Result<Vec<Vec<String>>, SheetError> {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(limits.refuse(Limit::FileBytes));
+    }
     let lower = file_name.to_lowercase();
     let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
     let table = match ext {
-        "xlsx" | "xlsm" => read_workbook(Book::Xlsx(
-            Xlsx::new(Cursor::new(bytes)).map_err(calamine::Error::from)?,
-        ))?,
-        "xls" => read_workbook(Book::Xls(
-            Xls::new(Cursor::new(bytes)).map_err(calamine::Error::from)?,
-        ))?,
-        "csv" | "tsv" | "txt" => read_csv(bytes)?,
-        _ if bytes.starts_with(b"PK\x03\x04") => read_workbook(Book::Xlsx(
-            Xlsx::new(Cursor::new(bytes)).map_err(calamine::Error::from)?,
-        ))?,
-        _ if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) => read_workbook(Book::Xls(
-            Xls::new(Cursor::new(bytes)).map_err(calamine::Error::from)?,
-        ))?,
+        "xlsx" | "xlsm" => read_xlsx(bytes, limits)?,
+        "xls" => read_xls(bytes, limits)?,
+        "csv" | "tsv" | "txt" => read_csv(bytes, limits)?,
+        _ if bytes.starts_with(b"PK\x03\x04") => read_xlsx(bytes, limits)?,
+        _ if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) => read_xls(bytes, limits)?,
         _ => {
             return Err(SheetError::UnsupportedFile {
                 file_name: file_name.to_string(),
@@ -48,126 +52,7 @@ pub fn read_table(bytes: &[u8], file_name: &str) -> Result<Vec<Vec<String>>, She
     Ok(square(table))
 }
 
-enum Book<'a> {
-    Xlsx(Xlsx<Cursor<&'a [u8]>>),
-    Xls(Xls<Cursor<&'a [u8]>>),
-}
-
-fn read_workbook(mut book: Book<'_>) -> Result<Vec<Vec<String>>, SheetError> {
-    let names = match &book {
-        Book::Xlsx(b) => b.sheet_names(),
-        Book::Xls(b) => b.sheet_names(),
-    };
-    for name in names {
-        let range = match &mut book {
-            Book::Xlsx(b) => b.worksheet_range(&name).map_err(calamine::Error::from)?,
-            Book::Xls(b) => b.worksheet_range(&name).map_err(calamine::Error::from)?,
-        };
-        let mut table = grid(&range);
-        if table
-            .iter()
-            .all(|row| row.iter().all(|c| c.trim().is_empty()))
-        {
-            continue;
-        }
-        let merges = match &mut book {
-            Book::Xlsx(b) => b
-                .merge_cells_by_sheet_name(&name)
-                .map_err(calamine::Error::from)?,
-            Book::Xls(b) => b
-                .merge_cells_by_sheet_name(&name)
-                .map_err(calamine::Error::from)?,
-        };
-        fill_merges(&mut table, &merges);
-        return Ok(table);
-    }
-    Err(SheetError::EmptyWorkbook)
-}
-
-/// The range as text, placed so that `table[r][c]` is the sheet's cell (r, c).
-fn grid(range: &Range<Data>) -> Vec<Vec<String>> {
-    let Some((top, left)) = range.start() else {
-        return Vec::new();
-    };
-    let (top, left) = (top as usize, left as usize);
-    let mut table = vec![Vec::new(); top];
-    for row in range.rows() {
-        let mut cells = vec![String::new(); left];
-        cells.extend(row.iter().map(cell_text));
-        table.push(cells);
-    }
-    table
-}
-
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => number_text(*f),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Data::DateTime(dt) if dt.is_datetime() => date_text(dt),
-        Data::DateTime(dt) => number_text(dt.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
-}
-
-/// A date cell as `2024-07-03`, `2024-07-03 09:30`, `2024-07-03 09:30:15`, or `09:30` for
-/// a time alone. calamine works out the day (1900 or 1904 date system); the time of day is
-/// rounded to the second here.
-fn date_text(dt: &ExcelDateTime) -> String {
-    let value = dt.as_f64();
-    let seconds = ((value - value.floor()) * 86_400.0).round() as i64;
-    if (0.0..1.0).contains(&value) {
-        let seconds = seconds.min(86_399);
-        return format!("{:02}:{:02}", seconds / 3600, seconds / 60 % 60);
-    }
-    let (y, m, d, ..) = dt.to_ymd_hms_milli();
-    let Some(midnight) = NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))
-        .and_then(|date| date.and_hms_opt(0, 0, 0))
-    else {
-        return number_text(value);
-    };
-    let at = midnight + Duration::seconds(seconds);
-    let format = match at.time().num_seconds_from_midnight() {
-        0 => "%Y-%m-%d",
-        s if s % 60 == 0 => "%Y-%m-%d %H:%M",
-        _ => "%Y-%m-%d %H:%M:%S",
-    };
-    at.format(format).to_string()
-}
-
-fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        f.to_string()
-    }
-}
-
-fn fill_merges(table: &mut [Vec<String>], merges: &[Dimensions]) {
-    for m in merges {
-        let (r0, c0) = (m.start.0 as usize, m.start.1 as usize);
-        let value = match table.get(r0).and_then(|row| row.get(c0)) {
-            Some(v) if !v.is_empty() => v.clone(),
-            _ => continue,
-        };
-        for r in r0..=(m.end.0 as usize) {
-            let Some(row) = table.get_mut(r) else { break };
-            for c in c0..=(m.end.1 as usize) {
-                if row.len() <= c {
-                    row.resize(c + 1, String::new());
-                }
-                if row[c].is_empty() {
-                    row[c] = value.clone();
-                }
-            }
-        }
-    }
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+fn read_csv(bytes: &[u8], limits: &ImportLimits) -> Result<Vec<Vec<String>>, SheetError> {
     let text = decode(bytes);
     let first_line = text.lines().next().unwrap_or("");
     let count = |c: char| first_line.matches(c).count();
@@ -175,16 +60,72 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
         .into_iter()
         .find(|d| count(*d as char) > count(','))
         .unwrap_or(b',');
+    check_csv_shape(text.as_bytes(), delimiter, limits)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut table = Vec::new();
-    for record in reader.records() {
-        table.push(record?.iter().map(str::to_string).collect());
+    let mut budget = Budget::new(limits);
+    let mut table: Vec<Vec<String>> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record)? {
+        let row = table.len() as u64;
+        for (col, field) in record.iter().enumerate() {
+            budget.cell(row, col as u64, field.len() as u64)?;
+        }
+        table.push(record.iter().map(str::to_string).collect());
     }
     Ok(table)
+}
+
+/// Counts the records and fields of a CSV text the way the csv crate will split it
+/// (quotes open only at the start of a field, `""` inside quotes is a quote, blank lines
+/// are no records), refusing it at the first record too wide or too many: the csv crate
+/// gathers a whole record before it hands it over, so one line of a million commas would
+/// cost its field offsets before any of them could be counted.
+fn check_csv_shape(text: &[u8], delimiter: u8, limits: &ImportLimits) -> Result<(), SheetError> {
+    #[derive(PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let (mut records, mut fields, mut widest, mut content) = (0u64, 1u64, 0u64, false);
+    for &b in text.iter().chain(std::iter::once(&b'\n')) {
+        let ends_record = matches!(b, b'\n' | b'\r') && state != State::Quoted;
+        if ends_record {
+            if content {
+                records += 1;
+                widest = widest.max(fields);
+                if records > limits.max_table_rows() {
+                    return Err(limits.refuse(Limit::Rows));
+                }
+                if records.saturating_mul(widest) > limits.max_cells {
+                    return Err(limits.refuse(Limit::Cells));
+                }
+            }
+            (state, fields, content) = (State::FieldStart, 1, false);
+            continue;
+        }
+        content = true;
+        state = match (state, b) {
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::FieldStart, b'"') | (State::QuoteInQuoted, b'"') => State::Quoted,
+            (_, d) if d == delimiter => {
+                fields += 1;
+                if fields > limits.max_columns {
+                    return Err(limits.refuse(Limit::Columns));
+                }
+                State::FieldStart
+            }
+            _ => State::Unquoted,
+        };
+    }
+    Ok(())
 }
 
 /// UTF-8 (BOM or not), UTF-16 with a BOM, or GB18030.
@@ -216,6 +157,7 @@ fn square(mut table: Vec<Vec<String>>) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::limits::HEADER_ROWS;
 
     #[test]
     fn csv_encodings() {
@@ -236,27 +178,33 @@ mod tests {
     }
 
     #[test]
+    fn csv_shape_counts_what_the_csv_crate_reads() {
+        let limits = ImportLimits {
+            max_columns: 3,
+            max_rows: 2,
+            ..ImportLimits::default()
+        };
+        let shape = |text: &str| match check_csv_shape(text.as_bytes(), b',', &limits) {
+            Ok(()) => "ok",
+            Err(SheetError::TooLarge { limit, .. }) => limit.as_str(),
+            Err(_) => "other",
+        };
+        assert_eq!(shape("a,b,c\n\n\r\n1,2,3\r\n"), "ok");
+        assert_eq!(shape("a,b,c,d\n"), "columns");
+        // Commas and line breaks inside quotes are text; a quote mid-field is not one.
+        assert_eq!(shape("\"a,b,c,d\",\"x\ny\"\n"), "ok");
+        assert_eq!(shape("\"a\"\",\"\",\"\n"), "ok");
+        assert_eq!(shape("5\",a,b,c\n"), "columns");
+        assert_eq!(shape(&"1\n".repeat(2 + HEADER_ROWS as usize)), "ok");
+        assert_eq!(shape(&"1\n".repeat(3 + HEADER_ROWS as usize)), "rows");
+    }
+
+    #[test]
     fn unknown_files_are_refused() {
         assert!(matches!(
             read_table(b"hello", "notes.docx"),
             Err(SheetError::UnsupportedFile { .. })
         ));
-    }
-
-    #[test]
-    fn date_cells_in_both_date_systems() {
-        use calamine::ExcelDateTimeType::DateTime;
-        let text = |v: f64, is_1904: bool| date_text(&ExcelDateTime::new(v, DateTime, is_1904));
-        assert_eq!(text(45476.0, false), "2024-07-03");
-        assert_eq!(text(45476.0 + 9.5 / 24.0, false), "2024-07-03 09:30");
-        assert_eq!(
-            text(45476.0 + 9.5 / 24.0 + 15.0 / 86_400.0, false),
-            "2024-07-03 09:30:15"
-        );
-        assert_eq!(text(45476.0 - 1462.0, true), "2024-07-03");
-        assert_eq!(text(0.75, false), "18:00");
-        // 23:59:59.9 rounds into the next day.
-        assert_eq!(text(45476.0 + 86_399.9 / 86_400.0, false), "2024-07-04");
     }
 
     #[test]
@@ -272,11 +220,5 @@ mod tests {
         assert_eq!(table[2][1], "反映时间");
         assert_eq!(table[3][1], "2024-07-03");
         assert_eq!(table[0], ["", ""]);
-    }
-
-    #[test]
-    fn numbers_read_as_people_wrote_them() {
-        assert_eq!(number_text(13812345678.0), "13812345678");
-        assert_eq!(number_text(2.5), "2.5");
     }
 }

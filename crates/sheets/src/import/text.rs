@@ -35,6 +35,16 @@ fn collapse(chars: impl Iterator<Item = char>) -> String {
     out
 }
 
+/// A cell's text as quoted in a note or a rejection: at most 40 characters, then `…`, so
+/// that a cell of a hundred thousand characters does not come back whole in the preview.
+pub(crate) fn shown(text: &str) -> String {
+    const MAX: usize = 40;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 /// A header cell reduced to what matters for matching: half-width, no whitespace at all,
 /// lower case, with bracketed remarks and trailing colons or asterisks dropped:
 /// `"反映\n时间（年/月/日）*"` → `"反映时间"`.
@@ -68,6 +78,12 @@ mod tests {
         assert_eq!(clean("卫生间漏水，\n楼下渗水"), "卫生间漏水， 楼下渗水");
         assert_eq!(ascii_clean("９：３０"), "9:30");
         assert_eq!(clean(""), "");
+    }
+
+    #[test]
+    fn long_cells_are_shown_cut() {
+        assert_eq!(shown("小区东门"), "小区东门");
+        assert_eq!(shown(&"漏".repeat(100)), format!("{}…", "漏".repeat(40)));
     }
 
     #[test]

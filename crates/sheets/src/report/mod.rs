@@ -4,6 +4,7 @@
 
 mod charts;
 
+use crate::export::fit_cell;
 use crate::SheetError;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 use std::path::Path;
@@ -110,9 +111,10 @@ pub fn write_report(path: &Path, data: &ReportData) -> Result<(), SheetError> {
         .set_footer("&C第 &P 页，共 &N 页");
 
     sheet.set_row_height(0, 36)?;
-    sheet.merge_range(0, 0, 0, LAST_COL, &data.title, &s.title)?;
+    // Free text from the caller is cut to what a cell holds (see `fit_cell`).
+    sheet.merge_range(0, 0, 0, LAST_COL, &fit_cell(&data.title), &s.title)?;
     let subtitle = format!("{}　　统计周期：{}", data.community, data.period);
-    sheet.merge_range(1, 0, 1, LAST_COL, subtitle.trim(), &s.subtitle)?;
+    sheet.merge_range(1, 0, 1, LAST_COL, &fit_cell(subtitle.trim()), &s.subtitle)?;
     let mut row = 3;
 
     row = heading(sheet, &s, row, "一、总体情况")?;
@@ -237,7 +239,7 @@ fn counts(
     }
     for chunk in counts.chunks(usize::from(LAST_COL) + 1) {
         for (c, (label, value)) in chunk.iter().enumerate() {
-            sheet.write_string_with_format(row, c as u16, label, &s.head)?;
+            sheet.write_string_with_format(row, c as u16, fit_cell(label), &s.head)?;
             sheet.write_number_with_format(row + 1, c as u16, *value as f64, &s.big)?;
         }
         row += 2;
@@ -262,11 +264,11 @@ fn rates(
     }
     for (i, (name, pct, num, den, def)) in rates.iter().enumerate() {
         let r = row + 1 + i as u32;
-        sheet.write_string_with_format(r, 0, name, &s.text)?;
-        sheet.write_string_with_format(r, 1, pct, &s.int)?;
+        sheet.write_string_with_format(r, 0, fit_cell(name), &s.text)?;
+        sheet.write_string_with_format(r, 1, fit_cell(pct), &s.int)?;
         sheet.write_number_with_format(r, 2, *num as f64, &s.int)?;
         sheet.write_number_with_format(r, 3, *den as f64, &s.int)?;
-        sheet.merge_range(r, RIGHT, r, LAST_COL, def, &s.wrap)?;
+        sheet.merge_range(r, RIGHT, r, LAST_COL, &fit_cell(def), &s.wrap)?;
     }
     Ok(row + rates.len() as u32 + 2)
 }
@@ -293,7 +295,7 @@ fn table(
         for (c, value) in cells.iter().enumerate() {
             let c = col + c as u16;
             match value {
-                Value::Text(t) => sheet.write_string_with_format(r, c, *t, &s.text)?,
+                Value::Text(t) => sheet.write_string_with_format(r, c, fit_cell(t), &s.text)?,
                 Value::Int(n) => sheet.write_number_with_format(r, c, *n as f64, &s.int)?,
                 Value::Hours(h) => sheet.write_number_with_format(r, c, *h, &s.hours)?,
                 Value::Stars(n) => {
