@@ -56,9 +56,10 @@ impl Db {
 
     fn args(&self) -> Vec<String> {
         let mut args = vec!["--config".to_string(), self.config().display().to_string()];
-        match &self.url {
-            Some(url) => args.extend(["--database-url".into(), url.clone()]),
-            None => args.extend(["--data-dir".into(), self.dir.display().to_string()]),
+        // The data dir holds photos on PostgreSQL too.
+        args.extend(["--data-dir".into(), self.dir.display().to_string()]);
+        if let Some(url) = &self.url {
+            args.extend(["--database-url".into(), url.clone()]);
         }
         args
     }
