@@ -2,6 +2,7 @@
 //! Not part of the API.
 
 pub mod craft;
+mod deflate;
 pub mod hostile;
 
 use crate::SheetError;

@@ -12,6 +12,7 @@
 //! using [`ImportedRow::key`] to make a second import of the same file a no-op.
 
 mod address;
+mod biff;
 mod cells;
 pub(crate) mod cfb;
 mod checks;

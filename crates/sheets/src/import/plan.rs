@@ -206,7 +206,10 @@ fn read_row(cells: &Cells<'_>, options: &ImportOptions) -> Result<ImportedRow, S
         notes.push(if category_text.is_empty() {
             "类别为空，归为“其他” / no category, filed under other".to_string()
         } else {
-            format!("类别“{category_text}”未识别，归为“其他” / unknown category '{category_text}', filed under other", category_text = shown(&category_text))
+            format!(
+                "类别“{category_text}”未识别，归为“其他” / unknown category '{category_text}', filed under other",
+                category_text = shown(&category_text)
+            )
         });
         "other".to_string()
     });

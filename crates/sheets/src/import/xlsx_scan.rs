@@ -2,16 +2,19 @@
 //!
 //! calamine's `Xlsx::new` unpacks and parses the shared strings, the cell formats and the
 //! workbook part in full, and reserves room for as many shared strings as the file says it
-//! has. So before it runs, every part of the zip is unpacked here into a counting sink
-//! (the sizes the zip declares are checked first, and then not relied on: a part that
-//! unpacks to more than it declared is stopped at the limit all the same). While a part
-//! streams through, a small tag scanner counts the elements calamine turns into memory
-//! (`<si>`, `<xf>`, `<font>`, `<sheet>`, `<mergeCell>`, ...), notes the longest run of text
-//! and the longest tag (quick-xml holds each in one buffer), and reads the `uniqueCount`
-//! of the shared strings. From those counts, and calamine's own type sizes, comes an
-//! estimate of what opening the workbook costs, which must fit the structure budget.
+//! has. So before it runs, every part of the zip is unpacked here into a counting sink.
+//! The sizes the zip declares are added up first, and then not relied on: each part is
+//! counted as it really unpacks, so one that unpacks to more than it declares cannot
+//! pass (the count stops it at the limit; the zip crate also stops it past its declared
+//! size, which is reported as a damaged file). While a part streams through, a small tag
+//! scanner counts the elements calamine turns into memory (`<si>`, `<xf>`, `<font>`,
+//! `<sheet>`, `<mergeCell>`, ...), checks the longest run of text and the longest tag
+//! (quick-xml holds each in one buffer), and reads the `uniqueCount` of the shared
+//! strings. From those counts, and calamine's own type sizes, comes an estimate of what
+//! opening the workbook costs, which must fit the structure budget.
 //!
-//! The cells themselves are not counted here: `xlsx.rs` streams them one at a time.
+//! Nothing is kept: the scan holds a few counters whatever the size of the part. The
+//! cells themselves are not counted here: `workbook.rs` streams them one at a time.
 
 use super::limits::{ImportLimits, Limit};
 use crate::SheetError;
@@ -109,16 +112,24 @@ impl Tags {
             + self.longest_number_format;
         let per_font = 2 * size_of::<calamine::Font>() as u64 + self.longest_name;
         let costs = [
-            self.shared_strings.max(self.unique_count) * 2 * size_of::<String>() as u64,
-            self.cell_formats * per_format,
-            self.number_formats * (96 + self.longest_number_format),
-            self.fonts * per_font,
-            self.fills * 2 * size_of::<calamine::Fill>() as u64,
-            self.borders * 2 * size_of::<calamine::Borders>() as u64,
-            self.entries * 160,
-            self.merge_cells * 2 * size_of::<calamine::Dimensions>() as u64,
+            (
+                self.shared_strings.max(self.unique_count),
+                2 * size_of::<String>() as u64,
+            ),
+            (self.cell_formats, per_format),
+            (self.number_formats, 96 + self.longest_number_format),
+            (self.fonts, per_font),
+            (self.fills, 2 * size_of::<calamine::Fill>() as u64),
+            (self.borders, 2 * size_of::<calamine::Borders>() as u64),
+            (self.entries, 160),
+            (
+                self.merge_cells,
+                2 * size_of::<calamine::Dimensions>() as u64,
+            ),
         ];
-        let held = costs.iter().fold(0u64, |a, c| a.saturating_add(*c));
+        let held = costs.iter().fold(0u64, |sum, (n, each)| {
+            sum.saturating_add(n.saturating_mul(*each))
+        });
         // The text of a part whose elements calamine keeps is kept too.
         let keeps_text = self.shared_strings
             + self.cell_formats
