@@ -181,6 +181,20 @@ pub async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCo
         .community(&args.community)
         .await
         .with_context(|| format!("no community {:?}", args.community))?;
+    // Refuse a file too big to import before reading any of it.
+    let limits = bangbang_sheets::import::ImportLimits::default();
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?
+        .len();
+    if size > limits.max_file_bytes {
+        anyhow::bail!(
+            "{}",
+            bangbang_sheets::SheetError::TooLarge {
+                limit: bangbang_sheets::import::Limit::FileBytes,
+                max: limits.max_file_bytes,
+            }
+        );
+    }
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let name = args

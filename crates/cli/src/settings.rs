@@ -64,6 +64,7 @@ struct LimitSettings {
     request_timeout_secs: Option<u64>,
     slow_request_timeout_secs: Option<u64>,
     max_concurrent_image_decodes: Option<usize>,
+    max_concurrent_imports: Option<usize>,
     sign_in_failures_per_account: Option<u32>,
     sign_in_failures_per_address: Option<u32>,
     sign_in_window_secs: Option<u64>,
@@ -112,6 +113,11 @@ impl LimitSettings {
                 "max_concurrent_image_decodes",
                 self.max_concurrent_image_decodes,
                 d.max_concurrent_image_decodes,
+            )?,
+            max_concurrent_imports: at_least_one(
+                "max_concurrent_imports",
+                self.max_concurrent_imports,
+                d.max_concurrent_imports,
             )?,
             sign_in_failures_per_account: at_least_one(
                 "sign_in_failures_per_account",

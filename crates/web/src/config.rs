@@ -17,6 +17,9 @@ pub struct WebConfig {
     pub slow_request_timeout: Duration,
     /// At most this many photo uploads are decoded at once; the rest wait (then get 503).
     pub max_concurrent_image_decodes: usize,
+    /// At most this many spreadsheet imports are read at once (each may take ~60 MB and a
+    /// second of work); the rest wait a while, then get 503.
+    pub max_concurrent_imports: usize,
 
     // --- Throttles (counted in the database) ---
     /// Wrong passwords for one account within `sign_in_window` before it is locked.
@@ -44,6 +47,7 @@ impl Default for WebConfig {
             request_timeout: Duration::from_secs(30),
             slow_request_timeout: Duration::from_secs(120),
             max_concurrent_image_decodes: 2,
+            max_concurrent_imports: 1,
             sign_in_failures_per_account: 5,
             sign_in_failures_per_address: 20,
             sign_in_window: Duration::from_secs(15 * 60),

@@ -31,6 +31,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Photo decodes in progress, at most `config.max_concurrent_image_decodes`.
     pub decodes: Arc<DecodeGate>,
+    /// Imports being read, at most `config.max_concurrent_imports`.
+    pub imports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -42,6 +44,9 @@ impl AppState {
             store,
             photos: Arc::new(photos),
             decodes: Arc::new(decode_gate(&config)),
+            imports: Arc::new(tokio::sync::Semaphore::new(
+                config.max_concurrent_imports.max(1),
+            )),
             config: Arc::new(config),
         }
     }
@@ -49,6 +54,9 @@ impl AppState {
     /// The same state with other limits.
     pub fn with_config(mut self, config: WebConfig) -> AppState {
         self.decodes = Arc::new(decode_gate(&config));
+        self.imports = Arc::new(tokio::sync::Semaphore::new(
+            config.max_concurrent_imports.max(1),
+        ));
         self.config = Arc::new(config);
         self
     }

@@ -209,6 +209,15 @@ async fn import(
     };
     let file_name = form.file_name("file").unwrap_or("ledger.xlsx").to_string();
     let year = form.get("year").and_then(|y| y.parse().ok());
+    // Reading a workbook is heavy: a few at a time, the others told to come back.
+    let wait = state.config.request_timeout / 3;
+    let Ok(Ok(_permit)) = tokio::time::timeout(wait, state.imports.clone().acquire_owned()).await
+    else {
+        return Err(PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "现在正在导入别的台账，请一分钟后再试 / another ledger is being imported: please try again in a minute",
+        ));
+    };
     let result = import_file(
         state.store.as_ref(),
         &actor,
