@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod category;
+pub mod decision;
 pub mod ledger;
 pub mod lifecycle;
 pub mod matching;

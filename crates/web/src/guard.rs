@@ -27,8 +27,7 @@ impl FromRequestParts<AppState> for ClientAddr {
                 .filter_map(|v| v.to_str().ok())
                 .flat_map(|v| v.split(','))
                 .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .next_back();
+                .rfind(|v| !v.is_empty());
             if let Some(hop) = forwarded {
                 return Ok(ClientAddr(hop.chars().take(64).collect()));
             }

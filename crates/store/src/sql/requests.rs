@@ -7,8 +7,9 @@ use super::rows::{RequestRow, REQUEST_SELECT};
 use crate::model::{Community, Cursor, Page, RequestFilter, RequestRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{
-    access::{AccessError, Actor},
-    lifecycle::{Action, CloseReason, DispatchTarget, Status},
+    access::Actor,
+    decision::{decide, Refusal},
+    lifecycle::{Action, CloseReason, DispatchTarget},
     request::{request_code, Deadlines, RequestDraft, TRACK_KEY_LEN},
     time::{local_date, to_ms},
     validation::FieldErrors,
@@ -234,35 +235,14 @@ pub(crate) async fn apply_in(
     // first one left, so of two competing claims exactly one wins.
     let head = ledger::lock_head(conn).await?;
     let record = fetch(conn, id).await?.ok_or_else(|| not_found(id))?;
-    let facts = record.facts();
-    if !actor.covers(&facts.path) {
-        return Err(not_found(id));
-    }
-    // A role that may never do this is told so (403). What a volunteer may not see stays
-    // unseen (404), with no 409 naming its state; the exception is claiming, where the
-    // loser of a race for a pooled request hears it was accepted.
-    if !actor.role_may(action.kind()) {
-        return Err(StoreError::Forbidden(format!(
-            "a {} cannot {} requests",
-            actor.role.as_str(),
-            action.kind().as_str()
-        )));
-    }
-    // A claim that lost the race meets a request someone else holds: it may hear that (409,
-    // accepted), and nothing about any other request it cannot see.
-    let lost_a_claim = matches!(action, Action::Accept)
-        && matches!(facts.status, Status::Accepted | Status::InProgress);
-    if actor.can_see(&facts).is_err() && !lost_a_claim {
-        return Err(not_found(id));
-    }
-    let mut state = record.state.clone();
-    state.apply(&action, actor.user_id, to_ms(at))?;
-    actor
-        .authorize(action.kind(), &facts)
-        .map_err(|e| match e {
-            AccessError::OutOfScope => not_found(id),
-            AccessError::Forbidden(message) => StoreError::Forbidden(message),
+    // The domain decides, once; from here on only what it returned is written.
+    let decision =
+        decide(actor, &record.facts(), &record.state, &action, at).map_err(|e| match e {
+            Refusal::NotVisible => not_found(id),
+            Refusal::Forbidden(message) => StoreError::Forbidden(message),
+            Refusal::NotAllowed(e) => StoreError::Lifecycle(e),
         })?;
+    let state = &decision.next;
     check_references(conn, &record, &action).await?;
     sqlx::query(
         "UPDATE requests SET status = $1, assignee_id = $2, partner = $3, first_response_ms = $4, \
@@ -291,25 +271,14 @@ pub(crate) async fn apply_in(
         actor: &actor.username,
         actor_id: Some(actor.user_id).filter(|id| *id > 0),
         at_ms: to_ms(at),
-        kind: action.event_kind(),
-        data: serde_json::to_value(&action).expect("actions serialise"),
+        kind: decision.event_kind,
+        data: decision.event_data.clone(),
     };
     ledger::append(conn, head, event).await?;
     // The hours ledger moves with the job: credited when resolved, taken back if reopened.
-    let credit = match &action {
-        Action::Resolve { .. } => state
-            .assignee_id
-            .zip(state.service_minutes)
-            .filter(|(_, m)| *m > 0)
-            .map(|(v, m)| (v, m, "job")),
-        Action::Reopen { .. } => record
-            .state
-            .assignee_id
-            .zip(record.state.service_minutes)
-            .filter(|(_, m)| *m > 0)
-            .map(|(v, m)| (v, -m, "reversal")),
-        _ => None,
-    };
+    let credit = decision
+        .hours
+        .map(|h| (h.volunteer_id, h.minutes, h.source.as_str()));
     if let Some((volunteer, minutes, source)) = credit {
         super::hours::insert_row(
             conn,
