@@ -115,7 +115,7 @@ pub enum ActionKind {
 
 use Status::*;
 
-/// The lifecycle table of DESIGN.md: for each action, the states it may be taken from.
+/// The lifecycle table of docs/DESIGN.md: for each action, the states it may be taken from.
 const FROM_STATES: &[(ActionKind, &[Status])] = &[
     (
         ActionKind::Dispatch,
@@ -435,7 +435,7 @@ mod tests {
         }
     }
 
-    /// The lifecycle of DESIGN.md written out as (from, action, to), one line per allowed
+    /// The lifecycle of docs/DESIGN.md written out as (from, action, to), one line per allowed
     /// transition. Everything not listed must be refused.
     const EXPECTED: &[(Status, &str, Status)] = &[
         (Submitted, "pool", Pooled),

@@ -86,7 +86,7 @@ impl Urgency {
         Urgency::ALL.into_iter().find(|u| u.as_str() == text)
     }
 
-    /// The default time limits of DESIGN.md: (respond within, resolve within).
+    /// The default time limits of docs/DESIGN.md: (respond within, resolve within).
     pub fn default_limits(self) -> (Duration, Duration) {
         match self {
             Urgency::Critical => (Duration::hours(2), Duration::hours(24)),

@@ -1,4 +1,4 @@
-//! The figures of DESIGN.md, computed by the database over the requests received in a
+//! The figures of docs/DESIGN.md, computed by the database over the requests received in a
 //! period (the `(community_id, reported_ms)` index bounds the rows read).
 
 use super::args::SqlBuilder;

@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1` (DESIGN.md's core contract). Every answer is JSON, errors
+//! The JSON API under `/api/v1` (docs/DESIGN.md's core contract). Every answer is JSON, errors
 //! included: what axum or a layer refuses on its own is retold by [`json_errors`].
 
 pub(crate) mod actions;

@@ -1,4 +1,4 @@
-//! `GET /stats?community=&from=&to=`: the figures of DESIGN.md for a period and scope.
+//! `GET /stats?community=&from=&to=`: the figures of docs/DESIGN.md for a period and scope.
 
 use super::requests::{community_filter, period};
 use crate::auth::CurrentActor;
