@@ -159,8 +159,14 @@ pub enum TokenCommand {
 
 #[derive(Subcommand)]
 pub enum LedgerCommand {
-    /// Re-compute the hash chain; exit 1 naming the first altered, removed or reordered event.
-    Verify,
+    /// Re-compute every hash chain (each community's, and the legacy chain of the events
+    /// written before communities had their own); exit 1 naming the community and the
+    /// first altered, removed or reordered event.
+    Verify {
+        /// Only this community's chain (its slug, e.g. liuxiali).
+        #[arg(long)]
+        community: Option<String>,
+    },
 }
 
 pub async fn user(store: &SqlStore, command: UserCommand) -> anyhow::Result<()> {
@@ -299,19 +305,31 @@ pub async fn token(store: &SqlStore, command: TokenCommand) -> anyhow::Result<()
 }
 
 pub async fn ledger(store: &SqlStore, command: LedgerCommand) -> anyhow::Result<ExitCode> {
-    let LedgerCommand::Verify = command;
-    let report = store.verify_ledger().await?;
-    match report.fault {
-        None => {
+    let LedgerCommand::Verify { community } = command;
+    let report = match &community {
+        None => store.verify_ledger().await?,
+        Some(slug) => {
+            let community = store
+                .community(slug)
+                .await
+                .with_context(|| format!("no community {slug:?}"))?;
+            store.verify_chain(community.id).await?
+        }
+    };
+    match (&report.chain, &report.fault) {
+        (Some(chain), Some(fault)) => {
+            println!("ledger FAILED in {chain} at event {}: {fault}", fault.seq());
+            for (chain, fault) in &report.other_faults {
+                println!("ledger FAILED in {chain} at event {}: {fault}", fault.seq());
+            }
+            Ok(ExitCode::from(1))
+        }
+        _ => {
             println!(
-                "ledger OK: {} events checked, the hash chain is unbroken",
-                report.events_checked
+                "ledger OK: {} events checked in {} chain(s), every hash chain is unbroken",
+                report.events_checked, report.chains_checked
             );
             Ok(ExitCode::SUCCESS)
-        }
-        Some(fault) => {
-            println!("ledger FAILED at event {}: {fault}", fault.seq());
-            Ok(ExitCode::from(1))
         }
     }
 }

@@ -6,12 +6,14 @@
 //! milliseconds; placeholders are `$n`, which SQLite accepts too), and each backend has its
 //! own migrations. The few places where the dialects differ are marked with [`Backend`].
 
+mod chains;
 mod error;
 mod model;
 mod sql;
 pub mod story;
 pub mod testing;
 
+pub use chains::*;
 pub use error::StoreError;
 pub use model::*;
 pub use sql::{Backend, SqlStore};
@@ -119,7 +121,18 @@ pub trait Store: Send + Sync + 'static {
 
     // Figures and integrity.
     async fn stats(&self, scope: &StatsScope) -> StoreResult<StatsReport>;
+    /// Walks every chain (the legacy one and each community's) and names the first fault.
     async fn verify_ledger(&self) -> StoreResult<LedgerReport>;
+    /// Walks one community's chain.
+    async fn verify_chain(&self, community_id: i64) -> StoreResult<LedgerReport>;
+    /// The head of every chain, as a checkpoint signs them.
+    async fn ledger_heads(&self) -> StoreResult<LedgerHeads>;
+    /// The global seq and hash of the event at `chain_seq` in a community's chain.
+    async fn chain_event(
+        &self,
+        community_id: i64,
+        chain_seq: i64,
+    ) -> StoreResult<Option<(i64, String)>>;
 
     // Browser sessions: the cookie holds a random token, the store its SHA-256.
     async fn create_session(

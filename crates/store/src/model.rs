@@ -2,7 +2,6 @@
 
 use bangbang_domain::{
     access::{CommunityPath, RequestFacts},
-    ledger::LedgerFault,
     lifecycle::Status,
     place::PlaceKind,
     projection::Projection,
@@ -291,12 +290,6 @@ pub struct ChannelFigures {
     pub channel: String,
     pub requests: i64,
     pub resolved: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LedgerReport {
-    pub events_checked: u64,
-    pub fault: Option<LedgerFault>,
 }
 
 /// A volunteer as matching sees them: home place, open load and record.

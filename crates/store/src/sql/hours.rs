@@ -56,13 +56,13 @@ pub(crate) async fn record_activity(
             actor.role.as_str()
         )));
     }
-    let mut tx = pool.begin().await?;
-    let head = ledger::lock_head(&mut tx).await?;
+    // The volunteer's community decides whose chain the hours go in, so it is read before
+    // that chain's head is taken (users are not part of the ledger).
     let found: Option<(String, String, Option<i64>, i64)> = sqlx::query_as(
         "SELECT role, display_name, scope_place_id, active FROM users WHERE id = $1",
     )
     .bind(volunteer_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(pool)
     .await?;
     let (community_id, name) = match found {
         Some((role, name, Some(scope), 1)) if role == Role::Volunteer.as_str() => (scope, name),
@@ -81,7 +81,7 @@ pub(crate) async fn record_activity(
             )
             .bind(community_id)
             .bind(scope)
-            .fetch_one(&mut *tx)
+            .fetch_one(pool)
             .await?;
             n > 0
         }
@@ -89,7 +89,9 @@ pub(crate) async fn record_activity(
     if !in_scope {
         return Err(StoreError::NotFound("volunteer".into()));
     }
-    let seq = head.seq;
+    let mut tx = pool.begin().await?;
+    let mut head = ledger::lock_head(&mut tx, community_id).await?;
+    let seq = head.seq(&mut tx).await?;
     let event = NewEvent {
         request_id: None,
         actor: &actor.username,

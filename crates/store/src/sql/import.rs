@@ -1,6 +1,7 @@
 //! Importing hand-kept ledgers: every row becomes a request with a real ledger history
 //! (channel `import`), all in one transaction, and rows already imported are skipped.
 
+use super::ledger;
 use super::requests::{apply_in, insert, prepare};
 use crate::model::{ImportItem, ImportOutcome};
 use crate::{StoreError, StoreResult};
@@ -58,11 +59,10 @@ pub(crate) async fn import(
     }
     let mut outcome = ImportOutcome::default();
     let mut tx = pool.begin().await?;
-    // Take the ledger head before reading anything, like every write: writers queue here,
-    // so two imports of one file cannot both insert its rows.
-    sqlx::query("UPDATE ledger_head SET seq = seq WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
+    // Take the heads of the file's communities before reading anything, like every write:
+    // their writers queue here, so two imports of one file cannot both insert its rows.
+    // Writers in other communities go on.
+    ledger::hold_heads(&mut tx, prepared.iter().map(|(p, _)| p.community_id())).await?;
     for (p, item) in prepared {
         let (seen,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM requests WHERE community_id = $1 AND external_key = $2",

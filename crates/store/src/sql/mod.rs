@@ -14,7 +14,7 @@ mod stats;
 mod throttle;
 mod users;
 
-use crate::{model::*, Store, StoreError, StoreResult};
+use crate::{chains::*, model::*, Store, StoreError, StoreResult};
 use async_trait::async_trait;
 use bangbang_domain::{
     access::Actor,
@@ -246,7 +246,23 @@ impl Store for SqlStore {
     }
 
     async fn verify_ledger(&self) -> StoreResult<LedgerReport> {
-        ledger::verify(&self.pool).await
+        ledger::verify(&self.pool, None).await
+    }
+
+    async fn verify_chain(&self, community_id: i64) -> StoreResult<LedgerReport> {
+        ledger::verify(&self.pool, Some(community_id)).await
+    }
+
+    async fn ledger_heads(&self) -> StoreResult<LedgerHeads> {
+        ledger::current_heads(&self.pool).await
+    }
+
+    async fn chain_event(
+        &self,
+        community_id: i64,
+        chain_seq: i64,
+    ) -> StoreResult<Option<(i64, String)>> {
+        ledger::chain_event(&self.pool, community_id, chain_seq).await
     }
 
     async fn create_session(

@@ -127,7 +127,8 @@ pub(crate) async fn insert(
         address,
         deadlines,
     } = prepared;
-    let head = ledger::lock_head(conn).await?;
+    let mut head = ledger::lock_head(conn, community.id).await?;
+    let seq = head.seq(conn).await?;
     let day = local_date(draft.reported_at);
     let prefix = format!("{}-{}-", community.code_prefix, day.format("%Y%m%d"));
     let (taken,): (i64,) =
@@ -160,7 +161,7 @@ pub(crate) async fn insert(
     .bind(to_ms(deadlines.respond_by))
     .bind(to_ms(deadlines.resolve_by))
     .bind(&external_key)
-    .bind(head.seq)
+    .bind(seq)
     .bind(draft.photos.join(","))
     .bind(new_track_key())
     .fetch_one(&mut *conn)
@@ -231,9 +232,12 @@ pub(crate) async fn apply_in(
     action: Action,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    // Taking the head first serialises writers: whoever comes second reads the state the
-    // first one left, so of two competing claims exactly one wins.
-    let head = ledger::lock_head(conn).await?;
+    // Taking the head of the request's community first serialises its writers: whoever
+    // comes second reads the state the first one left, so of two competing claims exactly
+    // one wins.
+    let mut head = ledger::lock_head_of_request(conn, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
     let record = fetch(conn, id).await?.ok_or_else(|| not_found(id))?;
     // The domain decides, once; from here on only what it returned is written.
     let decision =
@@ -244,6 +248,7 @@ pub(crate) async fn apply_in(
         })?;
     let state = &decision.next;
     check_references(conn, &record, &action).await?;
+    let seq = head.seq(conn).await?;
     sqlx::query(
         "UPDATE requests SET status = $1, assignee_id = $2, partner = $3, first_response_ms = $4, \
          resolved_ms = $5, outcome = $6, service_minutes = $7, satisfaction = $8, \
@@ -261,11 +266,10 @@ pub(crate) async fn apply_in(
     .bind(state.next_follow_up_ms)
     .bind(&state.close_reason)
     .bind(&state.duplicate_of)
-    .bind(head.seq)
+    .bind(seq)
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    let seq = head.seq;
     let event = NewEvent {
         request_id: Some(id),
         actor: &actor.username,
