@@ -580,6 +580,15 @@ async fn volunteers_see_masked_personal_data_until_they_accept(app: TestApp) {
         .await;
     let (_, seen) = app.get(&app.volunteer, &detail).await;
     assert_eq!(seen["reporter"]["phone"], "13812345678");
+    // The tracking code (which proves a resident's rating) is the office's to hand over:
+    // not even the volunteer doing the job is given it.
+    assert!(seen["tracking_code"].is_null(), "{seen}");
+    let (_, office) = app.get(&app.staff, &detail).await;
+    let whole = office["tracking_code"].as_str().unwrap();
+    assert!(
+        whole.starts_with(office["code"].as_str().unwrap()) && whole.len() > 20,
+        "{office}"
+    );
     assert_eq!(seen["address"]["room"], "301");
     // The other volunteer no longer sees it, and acting on it answers 404 too, not a 409
     // that would name its state.

@@ -20,7 +20,6 @@ pub struct RequestView {
     pub id: i64,
     pub code: String,
     /// The resident's whole tracking code (code and secret key): for the office only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking_code: Option<String>,
     pub community: Value,
     pub channel: &'static str,
