@@ -2,6 +2,7 @@
 //! driver. One module per concern; SQL text lives next to the code that runs it.
 
 mod args;
+mod backup;
 mod desk;
 mod hours;
 mod import;
@@ -67,6 +68,13 @@ impl SqlStore {
     /// Connects and applies any pending migrations. SQLite runs in WAL mode with
     /// `synchronous=FULL` (an acknowledged write survives a power cut) and foreign keys on.
     pub async fn connect(url: &str) -> StoreResult<SqlStore> {
+        SqlStore::connect_with(url, None).await
+    }
+
+    /// [`SqlStore::connect`] with at most `pool_size` connections (default: 8 on SQLite,
+    /// 16 on PostgreSQL). Instances sharing one PostgreSQL server divide its
+    /// `max_connections` between them.
+    pub async fn connect_with(url: &str, pool_size: Option<u32>) -> StoreResult<SqlStore> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or_else(|| {
             StoreError::Database(sqlx::Error::Configuration(
@@ -75,10 +83,10 @@ impl SqlStore {
         })?;
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
-            .max_connections(match backend {
+            .max_connections(pool_size.unwrap_or(match backend {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
-            })
+            }))
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
