@@ -38,6 +38,12 @@ pub struct WebConfig {
     /// Take the client address from the last hop of `X-Forwarded-For` (set this only
     /// behind a reverse proxy that sets the header).
     pub trust_forwarded_for: bool,
+
+    // --- Links printed on paper ---
+    /// The address residents reach the site at, like `https://bangbang.example.org` (no
+    /// trailing slash): the QR poster points there. When unset, the poster uses the Host
+    /// header of whoever prints it.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -55,6 +61,7 @@ impl Default for WebConfig {
             rate_per_address_per_hour: 20,
             track_misses_per_address_per_hour: 30,
             trust_forwarded_for: false,
+            public_url: None,
         }
     }
 }

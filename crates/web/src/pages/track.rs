@@ -91,6 +91,8 @@ struct TrackPage {
     steps: Vec<PublicStep>,
     /// The whole tracking code, key included: this page was opened with it.
     tracking: String,
+    /// Its secret last part, shown on a line of its own when it does not fit.
+    tracking_key: String,
     new: bool,
     rated: bool,
     can_rate: bool,
@@ -190,6 +192,7 @@ async fn track_page(
         ctx,
         steps: public_steps(&events),
         tracking: r.tracking_code(),
+        tracking_key: r.track_key.clone(),
         r,
         new,
         rated,
@@ -268,6 +271,23 @@ async fn poster(
             format!("没有这个社区 / no community {slug:?}"),
         )
     })?;
+    let url = format!("{}/c/{slug}/ask", site_url(&state, &headers));
+    let qr = qr_svg(&url, 320)
+        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(render(&PosterPage {
+        ctx,
+        community,
+        url,
+        qr,
+    }))
+}
+
+/// Where residents reach the site: the configured `public_url`, else (an office printing
+/// from the laptop that serves) the Host header of the request.
+fn site_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.clone();
+    }
     let host = headers
         .get("host")
         .and_then(|h| h.to_str().ok())
@@ -281,13 +301,5 @@ async fn poster(
     } else {
         "http"
     };
-    let url = format!("{scheme}://{host}/c/{slug}/ask");
-    let qr = qr_svg(&url, 320)
-        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(render(&PosterPage {
-        ctx,
-        community,
-        url,
-        qr,
-    }))
+    format!("{scheme}://{host}")
 }
