@@ -1,7 +1,8 @@
 //! `bangbang`: the neighbourhood help desk. The binary's commands live here so tests can
-//! drive them: serve, migrate, demo, user, token, ledger.
+//! drive them: serve, migrate, demo, user, token, ledger, backup, restore.
 
 pub mod admin;
+pub mod backup;
 pub mod demo;
 pub mod files;
 pub mod settings;
@@ -65,6 +66,10 @@ enum Command {
         #[command(subcommand)]
         command: admin::LedgerCommand,
     },
+    /// Copy the SQLite database while the server runs, then verify the copy's ledger.
+    Backup(backup::BackupArgs),
+    /// Put a backup back in place (the database it replaces is kept beside it).
+    Restore(backup::RestoreArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
@@ -102,6 +107,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Ledger { command } => {
             return admin::ledger(&open_store(&settings).await?, command).await;
         }
+        Command::Backup(args) => return backup::backup(&settings, args).await,
+        Command::Restore(args) => return backup::restore(&settings, args).await,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
@@ -132,7 +139,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
         })?;
         let _ = std::fs::remove_file(&probe);
     }
-    SqlStore::connect(&url)
+    SqlStore::connect_with(&url, settings.pool_size)
         .await
         .with_context(|| format!("cannot open the database at {}", redact(&url)))
 }
@@ -149,12 +156,24 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             anyhow::anyhow!("cannot listen on {}: {e}", settings.listen)
         }
     })?;
+    // On SQLite, `bangbang restore` must not swap the file under a running server.
+    let _lock = match settings.database_url {
+        None => Some(backup::lock_for_serve(&settings.data_dir)?),
+        Some(_) => None,
+    };
     let store = open_store(&settings).await?;
     tracing::info!(database = %redact(&settings.database_url()), backend = store_backend(&store), "database ready");
     let address = listener.local_addr()?;
     if demo {
         demo::seed(&store).await?;
         demo::print_accounts(&store, Some(address)).await?;
+    }
+    match (&settings.database_url, settings.backup.daily) {
+        (None, true) => drop(backup::spawn_daily(store.clone(), settings.backup.clone())),
+        (Some(_), true) => tracing::info!(
+            "no daily backups on PostgreSQL: use pg_dump or base backups (README, Backups)"
+        ),
+        (_, false) => tracing::info!("daily backups are off ([backup] daily = false)"),
     }
     let config = settings.web.clone();
     tracing::info!(?config, "limits");

@@ -3,6 +3,7 @@
 //! The web server's limits live in the file's `[limits]` table; only the one that depends
 //! on how the server is deployed (behind a proxy or not) is also an env var and a flag.
 
+use crate::backup::BackupConfig;
 use anyhow::bail;
 use bangbang_web::WebConfig;
 use serde::Deserialize;
@@ -43,6 +44,10 @@ pub struct ServeArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub trust_forwarded_for: Option<bool>,
+    /// The address residents reach the site at, e.g. https://bangbang.example.org (for the
+    /// QR poster); without it the poster uses the address it was printed from.
+    #[arg(long, env = "BANGBANG_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,8 +56,37 @@ struct FileSettings {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    /// Database connections per instance (default 8 on SQLite, 16 on PostgreSQL).
+    pool_size: Option<u32>,
+    public_url: Option<String>,
     #[serde(default)]
     limits: LimitSettings,
+    #[serde(default)]
+    backup: BackupSettings,
+}
+
+/// `[backup]`: the daily copies `serve` keeps of an SQLite database.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackupSettings {
+    dir: Option<PathBuf>,
+    daily: Option<bool>,
+    keep: Option<usize>,
+}
+
+impl BackupSettings {
+    fn config(self, data_dir: &Path) -> anyhow::Result<BackupConfig> {
+        let d = BackupConfig::defaults(data_dir);
+        Ok(BackupConfig {
+            dir: self.dir.unwrap_or(d.dir),
+            daily: self.daily.unwrap_or(d.daily),
+            keep: match self.keep {
+                Some(0) => bail!("[backup] keep must be at least 1"),
+                Some(keep) => keep,
+                None => d.keep,
+            },
+        })
+    }
 }
 
 /// `[limits]`: the web server's defences ([`WebConfig`]); a key left out keeps its default.
@@ -152,6 +186,7 @@ impl LimitSettings {
             trust_forwarded_for: trust_forwarded_for
                 .or(self.trust_forwarded_for)
                 .unwrap_or(d.trust_forwarded_for),
+            public_url: None,
         })
     }
 }
@@ -161,8 +196,12 @@ pub struct Settings {
     pub listen: String,
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// Database connections per instance; `None`: the store's default.
+    pub pool_size: Option<u32>,
     /// The web server's limits and throttles.
     pub web: WebConfig,
+    /// Daily backups of an SQLite database.
+    pub backup: BackupConfig,
 }
 
 impl Settings {
@@ -172,19 +211,31 @@ impl Settings {
             None if Path::new("bangbang.toml").exists() => read_file(Path::new("bangbang.toml"))?,
             None => FileSettings::default(),
         };
-        let web = file.limits.web_config(serve.trust_forwarded_for)?;
+        let mut web = file.limits.web_config(serve.trust_forwarded_for)?;
+        web.public_url = match serve.public_url.clone().or(file.public_url) {
+            Some(url) => Some(public_url(&url)?),
+            None => None,
+        };
+        let pool_size = match file.pool_size {
+            // One connection for the daily backup, at least one for requests.
+            Some(n) if n < 2 => bail!("pool_size must be at least 2"),
+            n => n,
+        };
+        let data_dir = storage
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
         Ok(Settings {
             web,
+            pool_size,
+            backup: file.backup.config(&data_dir)?,
             listen: serve
                 .listen
                 .clone()
                 .or(file.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),
-            data_dir: storage
-                .data_dir
-                .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            data_dir,
             database_url: storage.database_url.clone().or(file.database_url),
         })
     }
@@ -200,6 +251,28 @@ impl Settings {
             ),
         }
     }
+}
+
+/// The public base URL, checked at start-up: http(s), a host, and nothing after it (the
+/// site's links start at its root). Returned without a trailing slash.
+fn public_url(text: &str) -> anyhow::Result<String> {
+    let url = text.trim().trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let fine = host.is_some_and(|host| {
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_alphanumeric() || "-.:[]".contains(c))
+    });
+    if !fine {
+        bail!(
+            "public_url must be the site's address like https://bangbang.example.org \
+             (http or https, a host and perhaps a port, nothing after it); got {text:?}"
+        );
+    }
+    Ok(url.to_string())
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -268,6 +341,80 @@ mod tests {
         std::fs::write(&file, "lisen = 1\n").unwrap();
         let err = Settings::load(&storage, &none).unwrap_err().to_string();
         assert!(err.contains("not valid"), "{err}");
+    }
+
+    #[test]
+    fn backup_pool_and_public_url() {
+        let dir = std::env::temp_dir().join(format!("bb-backup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bangbang.toml");
+        let storage = StorageArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let none = ServeArgs::default();
+        std::fs::write(&file, "data_dir = \"/srv/bb\"\n").unwrap();
+        let s = Settings::load(&storage, &none).unwrap();
+        assert_eq!(s.backup, BackupConfig::defaults(Path::new("/srv/bb")));
+        assert_eq!(s.backup.dir, Path::new("/srv/bb/backups"));
+        assert!(s.backup.daily, "a laptop office gets daily backups unasked");
+        assert_eq!((s.pool_size, s.web.public_url), (None, None));
+
+        std::fs::write(
+            &file,
+            "pool_size = 4\npublic_url = \"https://bangbang.example.org/\"\n\
+             [backup]\ndir = \"/mnt/usb\"\ndaily = false\nkeep = 30\n",
+        )
+        .unwrap();
+        let s = Settings::load(&storage, &none).unwrap();
+        assert_eq!(
+            s.backup,
+            BackupConfig {
+                dir: "/mnt/usb".into(),
+                daily: false,
+                keep: 30
+            }
+        );
+        assert_eq!(s.pool_size, Some(4));
+        assert_eq!(
+            s.web.public_url.as_deref(),
+            Some("https://bangbang.example.org")
+        );
+        let flag = ServeArgs {
+            public_url: Some("http://192.168.1.20:8850".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Settings::load(&storage, &flag)
+                .unwrap()
+                .web
+                .public_url
+                .as_deref(),
+            Some("http://192.168.1.20:8850")
+        );
+
+        for (text, says) in [
+            ("[backup]\nkeep = 0\n", "keep must be at least 1"),
+            ("[backup]\nkept = 3\n", "not valid"),
+            ("pool_size = 1\n", "pool_size must be at least 2"),
+            (
+                "public_url = \"bangbang.example.org\"\n",
+                "public_url must be",
+            ),
+            (
+                "public_url = \"https://x.org/desk?a=1\"\n",
+                "public_url must be",
+            ),
+            (
+                "public_url = \"javascript:alert(1)\"\n",
+                "public_url must be",
+            ),
+            ("public_url = \"https://\"\n", "public_url must be"),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let err = Settings::load(&storage, &none).unwrap_err().to_string();
+            assert!(err.contains(says), "{text}: {err}");
+        }
     }
 
     #[test]
