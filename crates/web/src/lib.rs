@@ -85,7 +85,60 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(api::json_errors))
         .with_state(state);
-    server::with_security_headers(site)
+    server::with_security_headers(observed(site))
+}
+
+/// Request ids, a tracing span per request, and gzip. Outermost first: every request gets
+/// an `x-request-id` (the client's, or a new UUID), which the answer carries back and every
+/// log line of the request names; answers are gzipped for clients that ask, except
+/// workbooks and pictures (already compressed).
+fn observed(site: Router) -> Router {
+    use tower_http::compression::predicate::{NotForContentType, Predicate};
+    use tower_http::compression::{CompressionLayer, DefaultPredicate};
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::TraceLayer;
+    let compress = DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/vnd."))
+        .and(NotForContentType::const_new("application/zip"));
+    site.layer(CompressionLayer::new().compress_when(compress))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The span of one request: method, path (with tracking keys cut off, so the logs never
+/// hold what opens a resident's page) and request id.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %loggable_path(req.uri().path()),
+        id = %id,
+    )
+}
+
+/// A path fit for logs: `/track/LXL-20240703-007-3FA9C01B7E` → `/track/LXL-20240703-007-…`.
+pub fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/track/") {
+        Some(rest) => {
+            let (code, tail) = rest.split_once('/').unwrap_or((rest, ""));
+            let short = match bangbang_domain::request::parse_tracking_code(code) {
+                Some((short, _)) => format!("{short}-…"),
+                None => code.chars().take(40).collect(),
+            };
+            if tail.is_empty() {
+                format!("/track/{short}")
+            } else {
+                format!("/track/{short}/{tail}")
+            }
+        }
+        None => path.chars().take(200).collect(),
+    }
 }
 
 /// Unknown addresses: a friendly page for browsers, JSON for everyone else (and always
@@ -109,4 +162,21 @@ async fn not_found(
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn logs_never_hold_tracking_keys() {
+        use super::loggable_path;
+        assert_eq!(
+            loggable_path("/track/LXL-20240703-007-3FA9C01B7E"),
+            "/track/LXL-20240703-007-…"
+        );
+        assert_eq!(
+            loggable_path("/track/LXL-20240703-007-3FA9C01B7E/rate"),
+            "/track/LXL-20240703-007-…/rate"
+        );
+        assert_eq!(loggable_path("/desk/board"), "/desk/board");
+    }
 }

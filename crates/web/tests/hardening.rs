@@ -145,6 +145,7 @@ bangbang_store::on_both_backends!(
     photo_decodes_wait_their_turn_then_are_refused,
     bodies_over_the_route_limit_are_refused_unread,
     api_errors_are_always_json,
+    requests_carry_an_id_and_pages_are_gzipped,
 );
 
 /// Sends `bytes` on a new connection and reads until the server closes it (or 10 s).
@@ -778,4 +779,39 @@ async fn api_errors_are_always_json(site: Site) {
             .unwrap(),
     )
     .await;
+}
+
+/// Every answer names its request (the client's `x-request-id`, or a new one), and a page
+/// goes out gzipped to a client that asks; a workbook download does not (it is a zip).
+async fn requests_carry_an_id_and_pages_are_gzipped(site: Site) {
+    let http = Client::new();
+    let res = http
+        .get(site.url("/login"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let res = http
+        .get(site.url("/healthz"))
+        .header("x-request-id", "support-ticket-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "support-ticket-42");
+    let res = http
+        .get(site.url("/api/v1/me"))
+        .bearer_auth(&site.token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().contains_key("x-request-id"));
+    // Without asking, no compression.
+    let res = http.get(site.url("/login")).send().await.unwrap();
+    assert!(!res.headers().contains_key("content-encoding"));
 }
