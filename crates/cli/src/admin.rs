@@ -1,10 +1,12 @@
-//! The administrative commands: `user add`, `token create`, `ledger verify`.
+//! The administrative commands: `user add`, `token create`, `ledger verify`, `ledger checkpoint`.
 
+use crate::checkpoint;
 use anyhow::{bail, Context};
-use bangbang_domain::{place::PlaceKind, Role};
+use bangbang_domain::{checkpoint::SignedCheckpoint, place::PlaceKind, Role};
 use bangbang_store::{NewUser, SqlStore, Store};
 use bangbang_web::auth::{hash_password, hash_token, new_token};
 use clap::Subcommand;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -166,6 +168,17 @@ pub enum LedgerCommand {
         /// Only this community's chain (its slug, e.g. liuxiali).
         #[arg(long)]
         community: Option<String>,
+        /// Also check the ledger still extends this signed checkpoint (a file written by
+        /// `ledger checkpoint`): exit 1 naming each community rolled back, forked or cut
+        /// short since.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Verify the ledger, then sign the heads of all its chains (Ed25519, with the key at
+    /// `checkpoint_key`, made on first use) and write the statement to FILE.
+    Checkpoint {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 
@@ -304,8 +317,89 @@ pub async fn token(store: &SqlStore, command: TokenCommand) -> anyhow::Result<()
     Ok(())
 }
 
-pub async fn ledger(store: &SqlStore, command: LedgerCommand) -> anyhow::Result<ExitCode> {
-    let LedgerCommand::Verify { community } = command;
+pub async fn ledger(
+    store: &SqlStore,
+    key_path: &Path,
+    command: LedgerCommand,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        LedgerCommand::Verify {
+            community,
+            checkpoint,
+        } => verify(store, key_path, community, checkpoint).await,
+        LedgerCommand::Checkpoint { out } => {
+            let (key, made) = checkpoint::key_or_new(key_path)?;
+            if made {
+                println!(
+                    "made a new checkpoint key at {} (fingerprint {}): keep it, and keep it private",
+                    key_path.display(),
+                    key.fingerprint()
+                );
+            }
+            let signed =
+                checkpoint::take(store, &key, chrono::Utc::now().timestamp_millis()).await?;
+            std::fs::write(&out, signed.to_json())
+                .with_context(|| format!("cannot write the checkpoint to {}", out.display()))?;
+            let s = &signed.statement;
+            println!(
+                "checkpoint of {} chain(s) written to {}: Merkle root {}, signed by key {}",
+                s.chains.len(),
+                out.display(),
+                s.merkle_root,
+                s.fingerprint
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn verify(
+    store: &SqlStore,
+    key_path: &Path,
+    community: Option<String>,
+    checkpoint_file: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    // The checkpoint's signature first: a forged one proves nothing either way.
+    let recorded = match &checkpoint_file {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the checkpoint {}", path.display()))?;
+            let signed = SignedCheckpoint::from_json(&text).and_then(|c| c.verify().map(|_| c));
+            let signed = match signed {
+                Ok(signed) => signed,
+                Err(e) => {
+                    println!("checkpoint FAILED: {}: {e}", path.display());
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let s = &signed.statement;
+            match checkpoint::read_key(key_path)? {
+                Some(key) if key.public_hex() != s.public_key => {
+                    println!(
+                        "checkpoint FAILED: {} is signed by key {}, not by this deployment's key {} ({})",
+                        path.display(),
+                        s.fingerprint,
+                        key.fingerprint(),
+                        key_path.display()
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+                Some(_) => println!(
+                    "checkpoint of {} signed by this deployment's key {}",
+                    s.taken_at, s.fingerprint
+                ),
+                None => println!(
+                    "checkpoint of {} has a valid signature by key {}; there is no key at {} to \
+                     compare it with: check that fingerprint against the one you recorded",
+                    s.taken_at,
+                    s.fingerprint,
+                    key_path.display()
+                ),
+            }
+            Some(signed)
+        }
+    };
     let report = match &community {
         None => store.verify_ledger().await?,
         Some(slug) => {
@@ -316,20 +410,36 @@ pub async fn ledger(store: &SqlStore, command: LedgerCommand) -> anyhow::Result<
             store.verify_chain(community.id).await?
         }
     };
+    let mut failed = false;
     match (&report.chain, &report.fault) {
         (Some(chain), Some(fault)) => {
+            failed = true;
             println!("ledger FAILED in {chain} at event {}: {fault}", fault.seq());
             for (chain, fault) in &report.other_faults {
                 println!("ledger FAILED in {chain} at event {}: {fault}", fault.seq());
             }
-            Ok(ExitCode::from(1))
         }
-        _ => {
-            println!(
-                "ledger OK: {} events checked in {} chain(s), every hash chain is unbroken",
-                report.events_checked, report.chains_checked
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        _ => println!(
+            "ledger OK: {} events checked in {} chain(s), every hash chain is unbroken",
+            report.events_checked, report.chains_checked
+        ),
     }
+    if let Some(signed) = &recorded {
+        let divergences = checkpoint::divergences(store, signed, community.as_deref()).await?;
+        for divergence in &divergences {
+            println!("checkpoint FAILED: {divergence}");
+        }
+        if divergences.is_empty() {
+            println!(
+                "the ledger extends the checkpoint of {} in every chain it recorded",
+                signed.statement.taken_at
+            );
+        }
+        failed |= !divergences.is_empty();
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

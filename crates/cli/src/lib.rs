@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod backup;
+pub mod checkpoint;
 pub mod demo;
 pub mod files;
 pub mod settings;
@@ -105,7 +106,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             admin::community(&open_store(&settings).await?, command).await?
         }
         Command::Ledger { command } => {
-            return admin::ledger(&open_store(&settings).await?, command).await;
+            return admin::ledger(
+                &open_store(&settings).await?,
+                &settings.checkpoint_key(),
+                command,
+            )
+            .await;
         }
         Command::Backup(args) => return backup::backup(&settings, args).await,
         Command::Restore(args) => return backup::restore(&settings, args).await,

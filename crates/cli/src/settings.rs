@@ -56,6 +56,8 @@ struct FileSettings {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    /// The key that signs ledger checkpoints (default `<data_dir>/checkpoint.key`).
+    checkpoint_key: Option<PathBuf>,
     /// Database connections per instance (default 8 on SQLite, 16 on PostgreSQL).
     pool_size: Option<u32>,
     public_url: Option<String>,
@@ -196,6 +198,8 @@ pub struct Settings {
     pub listen: String,
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// Where the checkpoint key was set; see [`Settings::checkpoint_key`].
+    pub checkpoint_key_file: Option<PathBuf>,
     /// Database connections per instance; `None`: the store's default.
     pub pool_size: Option<u32>,
     /// The web server's limits and throttles.
@@ -237,7 +241,15 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             data_dir,
             database_url: storage.database_url.clone().or(file.database_url),
+            checkpoint_key_file: file.checkpoint_key,
         })
+    }
+
+    /// The key that signs ledger checkpoints, kept outside the database.
+    pub fn checkpoint_key(&self) -> PathBuf {
+        self.checkpoint_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("checkpoint.key"))
     }
 
     /// The URL of the database in use: PostgreSQL if one was given, else SQLite in the

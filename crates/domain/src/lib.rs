@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod category;
+pub mod checkpoint;
 pub mod decision;
 pub mod ledger;
 pub mod lifecycle;

@@ -37,6 +37,9 @@ pub struct LedgerReport {
     /// The chain `fault` is in.
     pub chain: Option<ChainName>,
     pub other_faults: Vec<(ChainName, LedgerFault)>,
+    /// The heads the chains were verified against (the whole ledger's walk only): what
+    /// a checkpoint may sign.
+    pub heads: Option<LedgerHeads>,
 }
 
 /// A community's chain head.

@@ -133,6 +133,10 @@ pub trait Store: Send + Sync + 'static {
         community_id: i64,
         chain_seq: i64,
     ) -> StoreResult<Option<(i64, String)>>;
+    /// Records a signed checkpoint (the text of its statement file).
+    async fn record_checkpoint(&self, checkpoint: NewCheckpoint) -> StoreResult<i64>;
+    /// The newest checkpoint recorded, if any.
+    async fn latest_checkpoint(&self) -> StoreResult<Option<CheckpointRecord>>;
 
     // Browser sessions: the cookie holds a random token, the store its SHA-256.
     async fn create_session(

@@ -457,5 +457,8 @@ pub(crate) async fn verify(pool: &AnyPool, only: Option<i64>) -> StoreResult<Led
         report.fault = Some(fault);
     }
     report.other_faults = faults.collect();
+    if only.is_none() {
+        report.heads = Some(heads);
+    }
     Ok(report)
 }

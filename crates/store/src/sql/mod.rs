@@ -3,6 +3,7 @@
 
 mod args;
 mod backup;
+mod checkpoints;
 mod desk;
 mod hours;
 mod import;
@@ -271,6 +272,14 @@ impl Store for SqlStore {
         chain_seq: i64,
     ) -> StoreResult<Option<(i64, String)>> {
         ledger::chain_event(&self.pool, community_id, chain_seq).await
+    }
+
+    async fn record_checkpoint(&self, checkpoint: NewCheckpoint) -> StoreResult<i64> {
+        checkpoints::record(&self.pool, checkpoint).await
+    }
+
+    async fn latest_checkpoint(&self) -> StoreResult<Option<CheckpointRecord>> {
+        checkpoints::latest(&self.pool).await
     }
 
     async fn create_session(
