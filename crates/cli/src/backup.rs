@@ -257,8 +257,12 @@ pub struct ServeLock {
 }
 
 fn lock_file(data_dir: &Path) -> anyhow::Result<File> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir).with_context(|| {
+        format!(
+            "cannot create the data dir {}; choose another with --data-dir",
+            data_dir.display()
+        )
+    })?;
     let path = data_dir.join("bangbang.lock");
     File::options()
         .create(true)
