@@ -2,7 +2,7 @@
 //! (channel `import`), all in one transaction, and rows already imported are skipped.
 
 use super::ledger;
-use super::requests::{apply_in, insert, prepare};
+use super::requests::{apply_in, insert, prepare_with, Lookups};
 use crate::model::{ImportItem, ImportOutcome};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{validation::FieldErrors, Actor};
@@ -15,8 +15,9 @@ pub(crate) async fn check(
     items: &[ImportItem],
 ) -> StoreResult<FieldErrors> {
     let mut errors = FieldErrors::new();
+    let mut lookups = Lookups::default();
     for (i, item) in items.iter().enumerate() {
-        match prepare(pool, actor, item.draft.clone()).await {
+        match prepare_with(pool, actor, item.draft.clone(), &mut lookups).await {
             Ok(_) => {}
             Err(StoreError::Invalid(fields)) => {
                 for (field, message) in fields.iter() {
@@ -42,9 +43,10 @@ pub(crate) async fn import(
     }
     // Check every row first and report all problems; nothing is written unless all pass.
     let mut errors = FieldErrors::new();
+    let mut lookups = Lookups::default();
     let mut prepared = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        match prepare(pool, actor, item.draft.clone()).await {
+        match prepare_with(pool, actor, item.draft.clone(), &mut lookups).await {
             Ok(p) => prepared.push((p, item)),
             Err(StoreError::Invalid(fields)) => {
                 for (field, message) in fields.iter() {

@@ -18,6 +18,7 @@ use bangbang_domain::{
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::{AnyConnection, AnyPool};
+use std::collections::HashMap;
 use tracing::instrument;
 
 /// A draft whose references have been checked: ready to insert.
@@ -34,6 +35,19 @@ impl Prepared {
     }
 }
 
+/// What checking drafts reads from the database, remembered: an import of 50,000 rows asks
+/// about a handful of communities, buildings and categories, not five times per row.
+#[derive(Default)]
+pub(crate) struct Lookups {
+    communities: HashMap<String, Option<Community>>,
+    categories: Option<Vec<bangbang_domain::category::Category>>,
+    addresses: HashMap<
+        (i64, Option<String>, Option<String>),
+        Result<places::ResolvedAddress, (&'static str, String)>,
+    >,
+    limits: HashMap<(String, &'static str), Option<(i64, i64)>>,
+}
+
 /// Checks every reference of a draft (community, scope, category, address) and works out
 /// its deadlines, reporting all problems at once. Reads only.
 pub(crate) async fn prepare(
@@ -41,18 +55,32 @@ pub(crate) async fn prepare(
     actor: &Actor,
     draft: RequestDraft,
 ) -> StoreResult<Prepared> {
+    prepare_with(pool, actor, draft, &mut Lookups::default()).await
+}
+
+/// [`prepare`], remembering what it reads in `lookups` for the next draft.
+pub(crate) async fn prepare_with(
+    pool: &AnyPool,
+    actor: &Actor,
+    draft: RequestDraft,
+    lookups: &mut Lookups,
+) -> StoreResult<Prepared> {
     let mut errors = FieldErrors::new();
-    let community = match places::community(pool, &draft.community).await {
-        Ok(c) => Some(c),
-        Err(StoreError::NotFound(_)) => {
-            errors.add(
-                "community",
-                format!("unknown community {:?}", draft.community),
-            );
-            None
-        }
-        Err(e) => return Err(e),
-    };
+    if !lookups.communities.contains_key(&draft.community) {
+        let found = match places::community(pool, &draft.community).await {
+            Ok(c) => Some(c),
+            Err(StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        lookups.communities.insert(draft.community.clone(), found);
+    }
+    let community = lookups.communities[&draft.community].clone();
+    if community.is_none() {
+        errors.add(
+            "community",
+            format!("unknown community {:?}", draft.community),
+        );
+    }
     if let Some(c) = &community {
         if !actor.covers(&c.path()) {
             return Err(StoreError::Forbidden(format!(
@@ -61,7 +89,10 @@ pub(crate) async fn prepare(
             )));
         }
     }
-    let categories = places::categories(pool).await?;
+    if lookups.categories.is_none() {
+        lookups.categories = Some(places::categories(pool).await?);
+    }
+    let categories = lookups.categories.as_deref().unwrap_or_default();
     if !categories.iter().any(|c| c.code == draft.category) {
         let known: Vec<&str> = categories.iter().map(|c| c.code.as_str()).collect();
         errors.add(
@@ -75,27 +106,36 @@ pub(crate) async fn prepare(
     }
     let mut address = places::ResolvedAddress::default();
     if let Some(c) = &community {
-        match places::resolve_address(
-            pool,
-            c.id,
-            draft.building.as_deref(),
-            draft.entrance.as_deref(),
-        )
-        .await?
-        {
-            Ok(found) => address = found,
-            Err((field, message)) => errors.add(field, message),
+        let key = (c.id, draft.building.clone(), draft.entrance.clone());
+        if !lookups.addresses.contains_key(&key) {
+            let found = places::resolve_address(
+                pool,
+                c.id,
+                draft.building.as_deref(),
+                draft.entrance.as_deref(),
+            )
+            .await?;
+            lookups.addresses.insert(key.clone(), found);
+        }
+        match &lookups.addresses[&key] {
+            Ok(found) => address = found.clone(),
+            Err((field, message)) => errors.add(*field, message.clone()),
         }
     }
     let community = match (community, errors.is_empty()) {
         (Some(c), true) => c,
         _ => return Err(StoreError::Invalid(errors)),
     };
-    let limits =
-        match places::time_limit_override(pool, &draft.category, draft.urgency.as_str()).await? {
-            Some((respond, resolve)) => (Duration::minutes(respond), Duration::minutes(resolve)),
-            None => draft.urgency.default_limits(),
-        };
+    let limit_key = (draft.category.clone(), draft.urgency.as_str());
+    if !lookups.limits.contains_key(&limit_key) {
+        let found =
+            places::time_limit_override(pool, &draft.category, draft.urgency.as_str()).await?;
+        lookups.limits.insert(limit_key.clone(), found);
+    }
+    let limits = match lookups.limits[&limit_key] {
+        Some((respond, resolve)) => (Duration::minutes(respond), Duration::minutes(resolve)),
+        None => draft.urgency.default_limits(),
+    };
     let deadlines = Deadlines::from_limits(draft.reported_at, limits);
     Ok(Prepared {
         draft,
