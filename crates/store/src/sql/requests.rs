@@ -35,16 +35,18 @@ impl Prepared {
     }
 }
 
+/// (community, building, entrance) as a draft gives them.
+type AddressKey = (i64, Option<String>, Option<String>);
+/// The address resolved, or the field and message saying why not.
+type AddressFound = Result<places::ResolvedAddress, (&'static str, String)>;
+
 /// What checking drafts reads from the database, remembered: an import of 50,000 rows asks
 /// about a handful of communities, buildings and categories, not five times per row.
 #[derive(Default)]
 pub(crate) struct Lookups {
     communities: HashMap<String, Option<Community>>,
     categories: Option<Vec<bangbang_domain::category::Category>>,
-    addresses: HashMap<
-        (i64, Option<String>, Option<String>),
-        Result<places::ResolvedAddress, (&'static str, String)>,
-    >,
+    addresses: HashMap<AddressKey, AddressFound>,
     limits: HashMap<(String, &'static str), Option<(i64, i64)>>,
 }
 
@@ -118,7 +120,7 @@ pub(crate) async fn prepare_with(
             lookups.addresses.insert(key.clone(), found);
         }
         match &lookups.addresses[&key] {
-            Ok(found) => address = found.clone(),
+            Ok(found) => address = *found,
             Err((field, message)) => errors.add(*field, message.clone()),
         }
     }
