@@ -338,8 +338,7 @@ pub async fn ledger(
             }
             let signed =
                 checkpoint::take(store, &key, chrono::Utc::now().timestamp_millis()).await?;
-            std::fs::write(&out, signed.to_json())
-                .with_context(|| format!("cannot write the checkpoint to {}", out.display()))?;
+            checkpoint::write(store, &signed, &out).await?;
             let s = &signed.statement;
             println!(
                 "checkpoint of {} chain(s) written to {}: Merkle root {}, signed by key {}",

@@ -10,9 +10,13 @@ use anyhow::{bail, Context};
 use bangbang_domain::checkpoint::{
     compare, CheckpointHead, CheckpointKey, Divergence, SignedCheckpoint,
 };
-use bangbang_store::{NewCheckpoint, Store};
+use bangbang_domain::time::{from_ms, local_date, to_ms};
+use bangbang_store::{NewCheckpoint, SqlStore, Store};
+use chrono::{DateTime, Utc};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::task::JoinHandle;
 
 const KEY_HEADER: &str = "# bangbang ledger checkpoint key (Ed25519 secret). Keep it private.";
 
@@ -93,8 +97,8 @@ pub fn read_key(path: &Path) -> anyhow::Result<Option<CheckpointKey>> {
     }
 }
 
-/// Verifies the whole ledger, then signs the heads it verified and records the statement.
-/// Refuses to sign a broken ledger.
+/// Verifies the whole ledger, then signs the heads it verified. Refuses to sign a broken
+/// ledger.
 pub async fn take(
     store: &dyn Store,
     key: &CheckpointKey,
@@ -118,16 +122,73 @@ pub async fn take(
             hash: c.head.hash.clone(),
         })
         .collect();
-    let signed = key.sign(now_ms, &heads.legacy, chains);
+    Ok(key.sign(now_ms, &heads.legacy, chains))
+}
+
+/// Writes the statement to `path`, then records it in the database.
+pub async fn write(
+    store: &dyn Store,
+    signed: &SignedCheckpoint,
+    path: &Path,
+) -> anyhow::Result<()> {
+    std::fs::write(path, signed.to_json())
+        .with_context(|| format!("cannot write the checkpoint to {}", path.display()))?;
     store
         .record_checkpoint(NewCheckpoint {
-            taken_ms: now_ms,
+            taken_ms: signed.statement.taken_ms,
             merkle_root: signed.statement.merkle_root.clone(),
             fingerprint: signed.statement.fingerprint.clone(),
             statement: signed.to_json(),
         })
         .await?;
-    Ok(signed)
+    Ok(())
+}
+
+/// How often `serve` looks whether today's checkpoint is taken.
+const DAILY_CHECK_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// `serve`'s daily checkpoint: unless one was taken today (Beijing time; by any instance
+/// on this database, or by hand), takes one and writes it to
+/// `<dir>/checkpoint-YYYYMMDD.json`. Returns the file when it wrote one.
+pub async fn daily(
+    store: &dyn Store,
+    key_path: &Path,
+    dir: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<PathBuf>> {
+    let today = local_date(now);
+    if let Some(latest) = store.latest_checkpoint().await? {
+        if local_date(from_ms(latest.taken_ms)) == today {
+            return Ok(None);
+        }
+    }
+    let (key, made) = key_or_new(key_path)?;
+    if made {
+        tracing::warn!(key = %key_path.display(), fingerprint = %key.fingerprint(),
+            "made a new checkpoint key: keep its fingerprint where the database's administrators cannot change it");
+    }
+    let signed = take(store, &key, to_ms(now)).await?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create {} for checkpoints", dir.display()))?;
+    let file = dir.join(format!("checkpoint-{}.json", today.format("%Y%m%d")));
+    write(store, &signed, &file).await?;
+    Ok(Some(file))
+}
+
+pub fn spawn_daily(store: SqlStore, key_path: PathBuf, dir: PathBuf) -> JoinHandle<()> {
+    tracing::info!(dir = %dir.display(), key = %key_path.display(), "daily ledger checkpoints on");
+    tokio::spawn(async move {
+        loop {
+            match daily(&store, &key_path, &dir, Utc::now()).await {
+                Ok(Some(file)) => {
+                    tracing::info!(file = %file.display(), "daily ledger checkpoint taken")
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!("daily ledger checkpoint failed: {e:#}"),
+            }
+            tokio::time::sleep(DAILY_CHECK_EVERY).await;
+        }
+    })
 }
 
 /// How the ledger stands against a checkpoint whose signature was checked: every way it

@@ -94,14 +94,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Token { command } => admin::token(&open_store(&settings).await?, command).await?,
         Command::Export(args) => files::export(&open_store(&settings).await?, args).await?,
         Command::Import(args) => return files::import(&open_store(&settings).await?, args).await,
-        Command::Report(args) => {
-            files::report(
-                open_store(&settings).await?,
-                settings.data_dir.clone(),
-                args,
-            )
-            .await?
-        }
+        Command::Report(args) => files::report(open_store(&settings).await?, args).await?,
         Command::Community { command } => {
             admin::community(&open_store(&settings).await?, command).await?
         }
@@ -180,6 +173,13 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             "no daily backups on PostgreSQL: use pg_dump or base backups (README, Backups)"
         ),
         (_, false) => tracing::info!("daily backups are off ([backup] daily = false)"),
+    }
+    if settings.checkpoint_daily {
+        drop(checkpoint::spawn_daily(
+            store.clone(),
+            settings.checkpoint_key(),
+            settings.data_dir.join("checkpoints"),
+        ));
     }
     let config = settings.web.clone();
     tracing::info!(?config, "limits");

@@ -58,6 +58,8 @@ struct FileSettings {
     database_url: Option<String>,
     /// The key that signs ledger checkpoints (default `<data_dir>/checkpoint.key`).
     checkpoint_key: Option<PathBuf>,
+    /// `serve` takes a ledger checkpoint a day, into `<data_dir>/checkpoints/` (default off).
+    checkpoint_daily: Option<bool>,
     /// Database connections per instance (default 8 on SQLite, 16 on PostgreSQL).
     pool_size: Option<u32>,
     public_url: Option<String>,
@@ -200,6 +202,8 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// Where the checkpoint key was set; see [`Settings::checkpoint_key`].
     pub checkpoint_key_file: Option<PathBuf>,
+    /// `serve` takes a ledger checkpoint a day.
+    pub checkpoint_daily: bool,
     /// Database connections per instance; `None`: the store's default.
     pub pool_size: Option<u32>,
     /// The web server's limits and throttles.
@@ -242,6 +246,7 @@ impl Settings {
             data_dir,
             database_url: storage.database_url.clone().or(file.database_url),
             checkpoint_key_file: file.checkpoint_key,
+            checkpoint_daily: file.checkpoint_daily.unwrap_or(false),
         })
     }
 

@@ -327,6 +327,59 @@ async fn the_key_lives_where_the_settings_say() {
     assert!(said.contains("chmod 600"), "{said}");
 }
 
+/// `serve`'s daily checkpoint: one a day (Beijing time), into `<data_dir>/checkpoints/`,
+/// whoever took today's.
+async fn daily_checkpoints(postgres: bool) {
+    let Some(d) = Deployment::new(postgres).await else {
+        return;
+    };
+    let store = d.store().await;
+    let (key, dir) = (d.dir.join("checkpoint.key"), d.dir.join("checkpoints"));
+    let at = |text: &str| bangbang_domain::time::parse_instant(text).unwrap();
+    let first = bangbang::checkpoint::daily(&store, &key, &dir, at("2024-11-15 08:00"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first, dir.join("checkpoint-20241115.json"));
+    assert_eq!(key_mode(&key), 0o600);
+    let said = ok(&d.run(&[
+        "ledger",
+        "verify",
+        "--checkpoint",
+        &first.display().to_string(),
+    ]));
+    assert!(said.contains("2024-11-15 08:00:00 +08:00"), "{said}");
+    for later in ["2024-11-15 23:59", "2024-11-15 16:30"] {
+        assert_eq!(
+            bangbang::checkpoint::daily(&store, &key, &dir, at(later))
+                .await
+                .unwrap(),
+            None,
+            "one a day"
+        );
+    }
+    let next = bangbang::checkpoint::daily(&store, &key, &dir, at("2024-11-16 00:01"))
+        .await
+        .unwrap();
+    assert_eq!(next, Some(dir.join("checkpoint-20241116.json")));
+    let latest = store.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(latest.taken_ms, at("2024-11-16 00:01").timestamp_millis());
+    assert_eq!(
+        latest.statement,
+        std::fs::read_to_string(next.unwrap()).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn daily_on_sqlite() {
+    daily_checkpoints(false).await;
+}
+
+#[tokio::test]
+async fn daily_on_postgres() {
+    daily_checkpoints(true).await;
+}
+
 #[tokio::test]
 async fn checkpoints_on_sqlite() {
     checkpoints_catch_rewrites(false).await;
