@@ -2,6 +2,8 @@
 //! report as files, for the office's Excel and its superiors.
 
 use anyhow::{bail, Context};
+use bangbang_app::report::{gather, report_data, ReportQuery};
+use bangbang_app::transfer::{export_ledger, import_file, write_report_xlsx, Mode};
 use bangbang_domain::{
     lifecycle::Status,
     request::Channel,
@@ -10,12 +12,9 @@ use bangbang_domain::{
 };
 use bangbang_sheets::{Format, View};
 use bangbang_store::{RequestFilter, SqlStore, Store};
-use bangbang_web::pages::report::{gather, report_data, report_html, ReportQuery};
-use bangbang_web::transfer::{export_ledger, import_file, write_report_xlsx, Mode};
-use bangbang_web::{AppError, AppState};
+use bangbang_web::pages::report::report_html;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// The command line acts with the whole database in reach.
 pub fn operator() -> Actor {
@@ -29,9 +28,9 @@ pub fn operator() -> Actor {
     }
 }
 
-fn app_error(e: AppError) -> anyhow::Error {
+fn app_error(e: bangbang_app::Error) -> anyhow::Error {
     match e {
-        AppError::Invalid(fields) => anyhow::anyhow!(
+        bangbang_app::Error::Invalid(fields) => anyhow::anyhow!(
             "{}",
             fields
                 .iter()
@@ -307,7 +306,7 @@ pub struct ReportArgs {
     out: PathBuf,
 }
 
-pub async fn report(store: SqlStore, data_dir: PathBuf, args: ReportArgs) -> anyhow::Result<()> {
+pub async fn report(store: SqlStore, args: ReportArgs) -> anyhow::Result<()> {
     if let Some(slug) = &args.community {
         store
             .community(slug)
@@ -315,7 +314,6 @@ pub async fn report(store: SqlStore, data_dir: PathBuf, args: ReportArgs) -> any
             .with_context(|| format!("no community {slug:?}"))?;
     }
     period(args.from.as_deref(), args.to.as_deref())?;
-    let state = AppState::new(Arc::new(store.clone()), data_dir);
     let q = ReportQuery {
         community: args.community.clone(),
         from: args.from.clone(),
@@ -323,16 +321,14 @@ pub async fn report(store: SqlStore, data_dir: PathBuf, args: ReportArgs) -> any
     };
     match args.format.as_str() {
         "html" => {
-            let html = report_html(&state, &operator(), &q)
+            let html = report_html(&store, &operator(), &q)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             std::fs::write(&args.out, html)
                 .with_context(|| format!("cannot write {}", args.out.display()))?;
         }
         "xlsx" => {
-            let report = gather(&state, &operator(), &q)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let report = gather(&store, &operator(), &q).await.map_err(app_error)?;
             let data = report_data(&report, &store.categories().await?);
             write_report_xlsx(&data, &args.out).map_err(app_error)?;
         }

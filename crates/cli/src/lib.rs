@@ -94,14 +94,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Token { command } => admin::token(&open_store(&settings).await?, command).await?,
         Command::Export(args) => files::export(&open_store(&settings).await?, args).await?,
         Command::Import(args) => return files::import(&open_store(&settings).await?, args).await,
-        Command::Report(args) => {
-            files::report(
-                open_store(&settings).await?,
-                settings.data_dir.clone(),
-                args,
-            )
-            .await?
-        }
+        Command::Report(args) => files::report(open_store(&settings).await?, args).await?,
         Command::Community { command } => {
             admin::community(&open_store(&settings).await?, command).await?
         }

@@ -1,5 +1,14 @@
 //! The figures a community reports and the four rates, with their definitions.
 
+/// How each of the four rates is defined, in Chinese, in the order response, resolution,
+/// on time, satisfaction: printed beside the figures so a reader can check them.
+pub const RATE_DEFINITIONS_ZH: [&str; 4] = [
+    "在响应时限内首次处置（派单、发布、办结、转长期跟进或关闭）的件数 ÷ 收到件数",
+    "已办结件数（含已回访）÷ 收到件数",
+    "在办结时限内办结的件数 ÷ 已办结件数",
+    "回访评价为满意或基本满意的件数 ÷ 参与评价的件数",
+];
+
 use serde::Serialize;
 
 /// Raw counts over the requests received in a period, by their state now.

@@ -83,3 +83,62 @@ pub fn optional_text(
     }
     Some(value.to_string())
 }
+
+/// A field error of the domain (written in English) in Chinese, for the pages and for the
+/// reasons an import gives. Messages it does not know stay as they are.
+pub fn message_zh(message: &str) -> String {
+    let between = |text: &str, start: &str, end: &str| -> Option<String> {
+        text.strip_prefix(start)?
+            .strip_suffix(end)
+            .map(String::from)
+    };
+    if message == "is required" {
+        return "必填".into();
+    }
+    if let Some(n) = between(message, "is longer than ", " characters") {
+        return format!("不能超过{n}个字");
+    }
+    if message.starts_with("is not a phone number") {
+        return "电话号码不对：请填11位手机号（如13812345678）或带区号的座机（如022-26281234）"
+            .into();
+    }
+    if message == "is more than two years ahead" {
+        return "不能晚于两年以后".into();
+    }
+    if message == "is in the future" {
+        return "不能是将来的时间".into();
+    }
+    if message.starts_with("is before 2000") {
+        return "时间太早了".into();
+    }
+    if message.starts_with("is not a date") {
+        return "时间格式不对，例如 2024-07-03 09:30".into();
+    }
+    if message.starts_with("unknown category") {
+        return "请选择问题类别".into();
+    }
+    if message.starts_with("unknown channel") {
+        return "渠道不对".into();
+    }
+    if message.starts_with("unknown urgency") {
+        return "紧急程度不对".into();
+    }
+    if message.starts_with("unknown community") {
+        return "没有这个社区".into();
+    }
+    if let Some(b) = between(message, "there is no building ", " in this community") {
+        return format!("本社区没有{b}号楼");
+    }
+    if let Some(rest) = message.strip_prefix("building ") {
+        if let Some((b, e)) = rest.split_once(" has no entrance ") {
+            return format!("{b}号楼没有{e}门");
+        }
+    }
+    if message.starts_with("is required when an entrance") {
+        return "选了门，也请选楼号".into();
+    }
+    if message == "must be text" {
+        return "格式不对".into();
+    }
+    message.to_string()
+}

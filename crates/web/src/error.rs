@@ -132,6 +132,16 @@ from_rejection!(
     axum::extract::rejection::BytesRejection
 );
 
+impl From<bangbang_app::Error> for AppError {
+    fn from(err: bangbang_app::Error) -> AppError {
+        match err {
+            bangbang_app::Error::Invalid(fields) => AppError::Invalid(fields),
+            bangbang_app::Error::Store(e) => e.into(),
+            bangbang_app::Error::Internal(detail) => AppError::Internal(detail),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> AppError {
         match err {

@@ -8,7 +8,6 @@ mod error;
 pub mod guard;
 pub mod pages;
 pub mod server;
-pub mod transfer;
 pub mod uploads;
 
 pub use config::WebConfig;

@@ -5,8 +5,6 @@ use super::ctx::{Ctx, SignedIn};
 use super::desk::{require, OFFICE, READERS};
 use super::form::{render, PageError, PageForm};
 use super::ledger::{filter_of, LedgerQuery};
-use super::report::{gather, report_data, ReportQuery};
-use crate::transfer::{export_ledger, import_file, write_report_xlsx, ImportRun, Mode};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::body::Body;
@@ -15,6 +13,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use bangbang_app::report::{gather, report_data, ReportQuery};
+use bangbang_app::transfer::{export_ledger, import_file, write_report_xlsx, ImportRun, Mode};
 use bangbang_domain::time::local_date;
 use bangbang_sheets::{Format, View};
 use chrono::Utc;
@@ -141,7 +141,7 @@ async fn report_xlsx(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, PageError> {
     require(&actor, READERS)?;
-    let report = gather(&state, &actor, &q).await?;
+    let report = gather(state.store.as_ref(), &actor, &q).await?;
     let path = temp_path("xlsx");
     let data = report_data(&report, &state.store.categories().await?);
     let target = path.clone();
@@ -231,7 +231,7 @@ async fn import(
     .await;
     let (status, run, error) = match result {
         Ok(run) => (StatusCode::OK, Some(run), String::new()),
-        Err(AppError::Invalid(fields)) => (
+        Err(bangbang_app::Error::Invalid(fields)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
             fields

@@ -158,6 +158,12 @@ impl From<AppError> for PageError {
     }
 }
 
+impl From<bangbang_app::Error> for PageError {
+    fn from(err: bangbang_app::Error) -> PageError {
+        AppError::from(err).into()
+    }
+}
+
 impl From<bangbang_store::StoreError> for PageError {
     fn from(err: bangbang_store::StoreError) -> PageError {
         AppError::from(err).into()

@@ -1,6 +1,7 @@
 //! The pages speak Chinese first, English on request. Every string a page shows is a key
 //! here with both texts; a test checks that every key the templates use exists.
 
+use bangbang_domain::stats::RATE_DEFINITIONS_ZH;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -230,10 +231,10 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("en.admin", "管理员", "Administrator"),
     ("en.resident", "居民", "Resident"),
     ("field.category_short", "类别", "Category"),
-    ("def.response", "在响应时限内首次处置（派单、发布、办结、转长期跟进或关闭）的件数 ÷ 收到件数", "requests first acted on (dispatched, pooled, resolved, moved to long-term follow-up or closed) within the response limit ÷ requests received"),
-    ("def.resolution", "已办结件数（含已回访）÷ 收到件数", "requests resolved (with or without the call-back) ÷ requests received"),
-    ("def.on_time", "在办结时限内办结的件数 ÷ 已办结件数", "requests resolved within the resolution limit ÷ requests resolved"),
-    ("def.satisfaction", "回访评价为满意或基本满意的件数 ÷ 参与评价的件数", "call-backs rated satisfied or basically satisfied ÷ call-backs rated"),
+    ("def.response", RATE_DEFINITIONS_ZH[0], "requests first acted on (dispatched, pooled, resolved, moved to long-term follow-up or closed) within the response limit ÷ requests received"),
+    ("def.resolution", RATE_DEFINITIONS_ZH[1], "requests resolved (with or without the call-back) ÷ requests received"),
+    ("def.on_time", RATE_DEFINITIONS_ZH[2], "requests resolved within the resolution limit ÷ requests resolved"),
+    ("def.satisfaction", RATE_DEFINITIONS_ZH[3], "call-backs rated satisfied or basically satisfied ÷ call-backs rated"),
     ("nav.import", "导入台账", "Import"),
     ("import.title", "导入手工台账", "Import a hand-kept ledger"),
     ("import.lead", "支持 .xlsx、.xls、.csv。先预览：每一行要么导入，要么写明原因；有一行不行，整个文件都不导入。重复导入同一文件不会重复登记。", "Accepts .xlsx, .xls and .csv. Preview first: every row is either imported or reported with its reason; if any row cannot be imported, nothing is. Importing the same file again adds nothing."),
@@ -265,63 +266,10 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 
 /// A field error from the domain (written in English) in the page's language.
 pub fn field_message(lang: Lang, message: &str) -> String {
-    if lang == Lang::En {
-        return message.to_string();
+    match lang {
+        Lang::En => message.to_string(),
+        Lang::Zh => bangbang_domain::validation::message_zh(message),
     }
-    let between = |text: &str, start: &str, end: &str| -> Option<String> {
-        text.strip_prefix(start)?
-            .strip_suffix(end)
-            .map(String::from)
-    };
-    if message == "is required" {
-        return "必填".into();
-    }
-    if let Some(n) = between(message, "is longer than ", " characters") {
-        return format!("不能超过{n}个字");
-    }
-    if message.starts_with("is not a phone number") {
-        return "电话号码不对：请填11位手机号（如13812345678）或带区号的座机（如022-26281234）"
-            .into();
-    }
-    if message == "is more than two years ahead" {
-        return "不能晚于两年以后".into();
-    }
-    if message == "is in the future" {
-        return "不能是将来的时间".into();
-    }
-    if message.starts_with("is before 2000") {
-        return "时间太早了".into();
-    }
-    if message.starts_with("is not a date") {
-        return "时间格式不对，例如 2024-07-03 09:30".into();
-    }
-    if message.starts_with("unknown category") {
-        return "请选择问题类别".into();
-    }
-    if message.starts_with("unknown channel") {
-        return "渠道不对".into();
-    }
-    if message.starts_with("unknown urgency") {
-        return "紧急程度不对".into();
-    }
-    if message.starts_with("unknown community") {
-        return "没有这个社区".into();
-    }
-    if let Some(b) = between(message, "there is no building ", " in this community") {
-        return format!("本社区没有{b}号楼");
-    }
-    if let Some(rest) = message.strip_prefix("building ") {
-        if let Some((b, e)) = rest.split_once(" has no entrance ") {
-            return format!("{b}号楼没有{e}门");
-        }
-    }
-    if message.starts_with("is required when an entrance") {
-        return "选了门，也请选楼号".into();
-    }
-    if message == "must be text" {
-        return "格式不对".into();
-    }
-    message.to_string()
 }
 
 pub fn text(lang: Lang, key: &str) -> &'static str {

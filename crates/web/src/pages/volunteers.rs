@@ -13,12 +13,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use bangbang_domain::{
-    time::{local_date, parse_date, Period},
+    time::{local_date, parse_date},
     volunteer::{stars, to_next_star},
     Role,
 };
 use bangbang_store::{Community, HoursEntry, UserRecord, VolunteerTotal};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -38,29 +38,11 @@ pub struct PeriodQuery {
 impl PeriodQuery {
     /// The period asked for; by default this year so far.
     pub fn period(&self) -> (NaiveDate, NaiveDate) {
-        let today = local_date(Utc::now());
-        let from = self
-            .from
-            .as_deref()
-            .and_then(parse_date)
-            .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
-        let to = self
-            .to
-            .as_deref()
-            .and_then(parse_date)
-            .unwrap_or(today)
-            .max(from);
-        (from, to)
+        bangbang_app::report::period(self.from.as_deref(), self.to.as_deref())
     }
 }
 
-pub fn bounds(from: NaiveDate, to: NaiveDate) -> (i64, i64) {
-    Period {
-        from: Some(from),
-        to: Some(to),
-    }
-    .bounds_ms()
-}
+pub use bangbang_app::report::bounds;
 
 /// A volunteer on the board, with their stars drawn.
 pub struct Honoured {

@@ -2,7 +2,7 @@
 //! 接待台账 / 处置清单 (streamed page by page, oldest first), import of hand-kept ledgers
 //! (checked whole, then all or nothing), and the report workbook.
 
-use crate::AppError;
+use crate::Error;
 use bangbang_domain::{
     category::Category,
     lifecycle::{Action, CloseReason},
@@ -110,10 +110,10 @@ pub async fn export_ledger(
     format: Format,
     path: &Path,
     title: &str,
-) -> Result<u64, AppError> {
+) -> Result<u64, Error> {
     let categories = store.categories().await?;
     let sheet = |e: bangbang_sheets::SheetError| {
-        AppError::Internal(format!("writing {}: {e}", path.display()))
+        Error::Internal(format!("writing {}: {e}", path.display()))
     };
     let mut writer = LedgerWriter::create(path, view, format, title).map_err(sheet)?;
     filter.ascending = true;
@@ -152,22 +152,22 @@ pub async fn plan_file(
     file_name: &str,
     mapping: Option<&str>,
     year: Option<i32>,
-) -> Result<ImportPlan, AppError> {
+) -> Result<ImportPlan, Error> {
     // Parsing a workbook is heavy: keep it off the async workers.
     let (owned, name) = (bytes.to_vec(), file_name.to_string());
     let table = tokio::task::spawn_blocking(move || read_table(&owned, &name))
         .await
-        .map_err(|e| AppError::Internal(format!("reading the file: {e}")))?
-        .map_err(|e| AppError::invalid("file", e.to_string()))?;
+        .map_err(|e| Error::Internal(format!("reading the file: {e}")))?
+        .map_err(|e| Error::invalid("file", e.to_string()))?;
     let (header_row, detected) = detect_header(&table).ok_or_else(|| {
-        AppError::invalid(
+        Error::invalid(
             "file",
             "找不到表头（反映时间、反映人、反映事项等）/ cannot find the header row: name the columns with a mapping",
         )
     })?;
     let mapping = match mapping.filter(|m| !m.trim().is_empty()) {
         Some(spec) => mapping_override(detected, spec)
-            .map_err(|e| AppError::invalid("mapping", e.to_string()))?,
+            .map_err(|e| Error::invalid("mapping", e.to_string()))?,
         None => detected,
     };
     let categories = store
@@ -271,7 +271,7 @@ pub async fn import_file(
     mapping: Option<&str>,
     year: Option<i32>,
     mode: Mode,
-) -> Result<ImportRun, AppError> {
+) -> Result<ImportRun, Error> {
     let mut plan = plan_file(store, bytes, file_name, mapping, year).await?;
     // Rows the sheet reads fine may still name a building or category this community does
     // not have: ask the store, and report those rows like any other.
@@ -288,7 +288,7 @@ pub async fn import_file(
             .and_then(|rest| rest.split_once(':'))
             .and_then(|(n, f)| n.parse::<usize>().ok().map(|n| (n, f.trim().to_string())));
         if let Some((n, f)) = parsed {
-            let zh = crate::pages::i18n::field_message(crate::pages::i18n::Lang::Zh, message);
+            let zh = bangbang_domain::validation::message_zh(message);
             bad.entry(n - 1)
                 .or_default()
                 .push(format!("{zh} / {f}: {message}"));
@@ -314,7 +314,7 @@ pub async fn import_file(
         });
     }
     if mode == Mode::Strict && !plan.rejected.is_empty() {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             "file",
             format!(
                 "{} 行无法导入，整个文件未导入；请先用预览查看原因 / {} rows cannot be imported, so nothing was: see the dry run",
@@ -331,7 +331,7 @@ pub async fn import_file(
 }
 
 /// Writes the report workbook.
-pub fn write_report_xlsx(data: &ReportData, path: &Path) -> Result<(), AppError> {
+pub fn write_report_xlsx(data: &ReportData, path: &Path) -> Result<(), Error> {
     bangbang_sheets::write_report(path, data)
-        .map_err(|e| AppError::Internal(format!("writing the report: {e}")))
+        .map_err(|e| Error::Internal(format!("writing the report: {e}")))
 }
