@@ -9,7 +9,7 @@
 
 use bangbang_sheets::{Format, View};
 use bangbang_store::{testing, RequestFilter, Store};
-use bangbang_web::transfer::export_ledger;
+use bangbang_app::transfer::export_ledger;
 use sqlx::Executor;
 use std::time::Instant;
 
