@@ -532,6 +532,15 @@ pub async fn run_story(store: &dyn Store) {
         "outcomes are searched"
     );
     let search = RequestFilter {
+        text: Some("lxl-".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(
+        !store.list_requests(&search).await.unwrap().items.is_empty(),
+        "codes are found whatever the case typed, on both databases"
+    );
+    let search = RequestFilter {
         text: Some("100%".into()),
         limit: 10,
         ..Default::default()

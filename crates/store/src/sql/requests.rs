@@ -493,15 +493,15 @@ pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
             .replace('%', "\\%")
             .replace('_', "\\_");
         let p = sql.text(&format!("%{escaped}%"));
-        let rooms = if filter.text_in_rooms {
-            format!(" OR r.room LIKE {p} ESCAPE '\\'")
-        } else {
-            String::new()
-        };
-        sql.push(&format!(
-            " AND (r.code LIKE {p} ESCAPE '\\' OR r.reporter_name LIKE {p} ESCAPE '\\' \
-             OR r.description LIKE {p} ESCAPE '\\' OR r.outcome LIKE {p} ESCAPE '\\'{rooms})"
-        ));
+        // Case-insensitive on both databases (SQLite's LIKE ignores ASCII case, PostgreSQL's
+        // does not): both sides lower-cased.
+        let like = |column: &str| format!("LOWER({column}) LIKE LOWER({p}) ESCAPE '\\'");
+        let mut columns = vec!["r.code", "r.reporter_name", "r.description", "r.outcome"];
+        if filter.text_in_rooms {
+            columns.push("r.room");
+        }
+        let any: Vec<String> = columns.into_iter().map(like).collect();
+        sql.push(&format!(" AND ({})", any.join(" OR ")));
     }
     if let Some(from) = filter.from_ms {
         let p = sql.int(from);

@@ -12,7 +12,12 @@ const RESOLVED: &str = "r.status IN ('resolved', 'reviewed')";
 const OPEN: &str = "r.status IN ('submitted', 'pooled', 'dispatched', 'accepted', 'in_progress')";
 
 fn scoped(select: &str, scope: &StatsScope) -> SqlBuilder {
-    let mut sql = SqlBuilder::new(select);
+    scoped_with(SqlBuilder::new(select), scope)
+}
+
+/// The scope's conditions after a select already begun (and perhaps already holding
+/// arguments of its own).
+fn scoped_with(mut sql: SqlBuilder, scope: &StatsScope) -> SqlBuilder {
     sql.push(" FROM requests r WHERE 1 = 1");
     push_scope(&mut sql, scope.scope, scope.community_id);
     if let Some(from) = scope.from_ms {
@@ -45,7 +50,10 @@ struct CountsRow {
 }
 
 pub(crate) async fn stats(pool: &AnyPool, scope: &StatsScope) -> StoreResult<StatsReport> {
-    let now = scope.now_ms;
+    // The time is bound like any value, so the statement's text is the same every time and
+    // the database can reuse its plan.
+    let mut sql = SqlBuilder::new("");
+    let now = sql.int(scope.now_ms);
     let select = format!(
         "SELECT COUNT(*) AS received, {} AS resolved, {} AS long_term, {} AS open, {} AS closed, \
          {} AS overdue, {} AS responded_in_time, {} AS resolved_in_time, {} AS rated, {} AS satisfied",
@@ -61,7 +69,8 @@ pub(crate) async fn stats(pool: &AnyPool, scope: &StatsScope) -> StoreResult<Sta
         count_if("r.satisfaction IS NOT NULL"),
         count_if("r.satisfaction IN ('satisfied', 'basic')"),
     );
-    let row = scoped(&select, scope)
+    sql.push(&select);
+    let row = scoped_with(sql, scope)
         .query_as::<CountsRow>()
         .fetch_one(pool)
         .await?;
