@@ -7,9 +7,9 @@
 //! nothing else), so the set-up takes seconds, not the hours a million real lifecycles
 //! would. Peak RSS is read from /proc/self/status (VmHWM) after each step.
 
+use bangbang_app::transfer::export_ledger;
 use bangbang_sheets::{Format, View};
 use bangbang_store::{testing, RequestFilter, Store};
-use bangbang_app::transfer::export_ledger;
 use sqlx::Executor;
 use std::time::Instant;
 
