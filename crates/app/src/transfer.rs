@@ -5,7 +5,7 @@
 use crate::Error;
 use bangbang_domain::{
     category::Category,
-    lifecycle::{Action, CloseReason},
+    lifecycle::{Action, CloseReason, Satisfaction},
     request::{Channel, RequestDraft, Urgency},
     time::{from_ms, shanghai},
     Actor,
@@ -49,14 +49,6 @@ pub fn address_of(r: &RequestRecord, masked: bool) -> String {
     text
 }
 
-fn satisfaction_zh(code: &str) -> &'static str {
-    match code {
-        "satisfied" => "满意",
-        "basic" => "基本满意",
-        _ => "不满意",
-    }
-}
-
 /// One request as a ledger row, with the reporter's phone and room masked unless the
 /// viewer may see them.
 pub fn ledger_row(
@@ -92,8 +84,7 @@ pub fn ledger_row(
         status: s.status.zh().to_string(),
         satisfaction: s
             .satisfaction
-            .as_deref()
-            .map(satisfaction_zh)
+            .map(Satisfaction::zh)
             .unwrap_or_default()
             .to_string(),
         hours: s.service_minutes.map(|m| m as f64 / 60.0),

@@ -227,6 +227,15 @@ impl Satisfaction {
             Satisfaction::Unsatisfied => "unsatisfied",
         }
     }
+
+    /// The rating as the office's ledger writes it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "满意",
+            Satisfaction::Basic => "基本满意",
+            Satisfaction::Unsatisfied => "不满意",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! table for fast queries and writes it in the same transaction as the event; this module
 //! says how one event changes it, so replaying the ledger gives the same table.
 
-use crate::lifecycle::{Action, DispatchTarget, LifecycleError, Status};
+use crate::lifecycle::{Action, CloseReason, DispatchTarget, LifecycleError, Satisfaction, Status};
 use crate::time::to_ms;
 use serde::Serialize;
 
@@ -15,9 +15,9 @@ pub struct Projection {
     pub resolved_ms: Option<i64>,
     pub outcome: Option<String>,
     pub service_minutes: Option<i64>,
-    pub satisfaction: Option<String>,
+    pub satisfaction: Option<Satisfaction>,
     pub next_follow_up_ms: Option<i64>,
-    pub close_reason: Option<String>,
+    pub close_reason: Option<CloseReason>,
     pub duplicate_of: Option<String>,
 }
 
@@ -91,7 +91,7 @@ impl Projection {
                 self.next_follow_up_ms = Some(to_ms(*next_at));
             }
             Action::Review { satisfaction, .. } => {
-                self.satisfaction = Some(satisfaction.as_str().to_string());
+                self.satisfaction = Some(*satisfaction);
             }
             Action::Reopen { .. } => {
                 self.resolved_ms = None;
@@ -105,7 +105,7 @@ impl Projection {
                 duplicate_of,
                 ..
             } => {
-                self.close_reason = Some(reason.as_str().to_string());
+                self.close_reason = Some(*reason);
                 self.duplicate_of = duplicate_of.clone();
                 self.next_follow_up_ms = None;
             }
@@ -118,7 +118,6 @@ impl Projection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lifecycle::Satisfaction;
 
     #[test]
     fn pool_claim_resolve_review() {
@@ -157,7 +156,7 @@ mod tests {
             500,
         )
         .unwrap();
-        assert_eq!(p.satisfaction.as_deref(), Some("basic"));
+        assert_eq!(p.satisfaction.map(Satisfaction::as_str), Some("basic"));
         assert_eq!(p.first_response_ms, Some(100), "the first response is kept");
     }
 

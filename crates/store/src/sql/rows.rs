@@ -4,7 +4,7 @@
 use crate::model::{CommunityRef, RequestRecord, UserRecord};
 use crate::StoreError;
 use bangbang_domain::{
-    lifecycle::Status,
+    lifecycle::{CloseReason, Satisfaction, Status},
     projection::Projection,
     request::{Channel, Urgency},
     time::from_ms,
@@ -80,6 +80,14 @@ impl TryFrom<RequestRow> for RequestRecord {
         let id = row.id;
         let status =
             Status::parse(&row.status).ok_or_else(|| corrupt("status", &row.status, id))?;
+        let satisfaction = row
+            .satisfaction
+            .map(|s| Satisfaction::parse(&s).ok_or_else(|| corrupt("satisfaction", &s, id)))
+            .transpose()?;
+        let close_reason = row
+            .close_reason
+            .map(|c| CloseReason::parse(&c).ok_or_else(|| corrupt("close reason", &c, id)))
+            .transpose()?;
         Ok(RequestRecord {
             id,
             code: row.code,
@@ -116,9 +124,9 @@ impl TryFrom<RequestRow> for RequestRecord {
                 resolved_ms: row.resolved_ms,
                 outcome: row.outcome,
                 service_minutes: row.service_minutes,
-                satisfaction: row.satisfaction,
+                satisfaction,
                 next_follow_up_ms: row.next_follow_up_ms,
-                close_reason: row.close_reason,
+                close_reason,
                 duplicate_of: row.duplicate_of,
             },
             assignee_name: row.assignee_name,

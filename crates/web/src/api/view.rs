@@ -3,7 +3,7 @@
 
 use bangbang_domain::{
     access::{mask_phone, mask_room, Actor},
-    lifecycle::ActionKind,
+    lifecycle::{ActionKind, CloseReason, Satisfaction},
     time::{from_ms, shanghai},
 };
 use bangbang_store::{EventRecord, RequestRecord};
@@ -38,9 +38,9 @@ pub struct RequestView {
     pub partner: Option<String>,
     pub outcome: Option<String>,
     pub hours: Option<f64>,
-    pub satisfaction: Option<String>,
+    pub satisfaction: Option<Satisfaction>,
     pub next_follow_up_at: Option<DateTime<FixedOffset>>,
-    pub close_reason: Option<String>,
+    pub close_reason: Option<CloseReason>,
     pub duplicate_of: Option<String>,
     pub personal_data_masked: bool,
     pub allowed_actions: Vec<ActionKind>,
@@ -80,9 +80,9 @@ impl RequestView {
             hours: s
                 .service_minutes
                 .map(|m| (m as f64 / 60.0 * 100.0).round() / 100.0),
-            satisfaction: s.satisfaction.clone(),
+            satisfaction: s.satisfaction,
             next_follow_up_at: s.next_follow_up_ms.map(|ms| local(from_ms(ms))),
-            close_reason: s.close_reason.clone(),
+            close_reason: s.close_reason,
             duplicate_of: s.duplicate_of.clone(),
             personal_data_masked: masked,
             allowed_actions: actor.available_actions(&facts),

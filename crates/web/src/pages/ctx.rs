@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use bangbang_domain::{
     category::Category,
-    lifecycle::Status,
+    lifecycle::{Satisfaction, Status},
     request::{Channel, Urgency},
     time::{from_ms, shanghai},
     Actor, Role,
@@ -271,11 +271,11 @@ impl Ctx {
         self.word(u.as_str(), u.zh())
     }
 
-    pub fn satisfaction(&self, code: &str) -> &'static str {
-        match code {
-            "satisfied" => self.t("sat.satisfied"),
-            "basic" => self.t("sat.basic"),
-            _ => self.t("sat.unsatisfied"),
+    pub fn satisfaction(&self, s: &Satisfaction) -> &'static str {
+        match s {
+            Satisfaction::Satisfied => self.t("sat.satisfied"),
+            Satisfaction::Basic => self.t("sat.basic"),
+            Satisfaction::Unsatisfied => self.t("sat.unsatisfied"),
         }
     }
 

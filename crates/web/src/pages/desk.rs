@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use bangbang_domain::{
     access::mask_phone,
-    lifecycle::{ActionKind, Status},
+    lifecycle::{ActionKind, Satisfaction, Status},
     matching::{suggest, Need, Suggestion},
     Actor, Role,
 };
@@ -199,7 +199,9 @@ fn describe(ctx: &Ctx, event: &EventRecord, masked: bool) -> String {
         ),
         "reviewed" => format!(
             "{} {}",
-            ctx.satisfaction(&text("satisfaction")),
+            Satisfaction::parse(&text("satisfaction"))
+                .map(|s| ctx.satisfaction(&s))
+                .unwrap_or("?"),
             text("note")
         ),
         "closed" => format!(
