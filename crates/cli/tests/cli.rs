@@ -413,6 +413,22 @@ async fn export_import_round_trip(db: Db) {
         "3",
     ]);
     assert!(out.status.success(), "{}", text(&out));
+    // Another community may not take a prefix in use: codes would clash.
+    let out = db.run(&[
+        "community",
+        "add",
+        "twin2",
+        "--name",
+        "三胞社区",
+        "--prefix",
+        "TW",
+        "--subdistrict",
+        "西沽街道",
+        "--district",
+        "红桥区",
+    ]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("already 双子社区's"), "{}", text(&out));
     let out = db.run(&["import", "--community", "twin", "--dry-run", &file]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(

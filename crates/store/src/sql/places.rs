@@ -40,6 +40,21 @@ pub(crate) async fn add_place(pool: &AnyPool, place: NewPlace) -> StoreResult<i6
     if let Some((id,)) = existing {
         return Ok(id);
     }
+    // Request codes are counted per community under its own ledger head, so two
+    // communities sharing a code prefix could hand out the same code on the same day.
+    if let Some(prefix) = place.code_prefix.as_deref() {
+        let taken: Option<(String,)> =
+            sqlx::query_as("SELECT name FROM places WHERE kind = 'community' AND code_prefix = $1")
+                .bind(prefix)
+                .fetch_optional(pool)
+                .await?;
+        if let Some((name,)) = taken {
+            return Err(StoreError::invalid(
+                "prefix",
+                format!("the code prefix {prefix:?} is already {name}'s; choose another"),
+            ));
+        }
+    }
     let parent = match place.parent_id {
         None => None,
         Some(id) => Some(
