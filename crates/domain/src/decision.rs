@@ -4,6 +4,7 @@
 //! The store calls it once inside its transaction and persists only what it returns.
 
 use crate::access::{AccessError, Actor, RequestFacts};
+use crate::event::EventKind;
 use crate::lifecycle::{Action, LifecycleError, Status};
 use crate::projection::Projection;
 use crate::time::to_ms;
@@ -57,7 +58,7 @@ pub struct Decision {
     /// The request's projection after the action.
     pub next: Projection,
     /// The ledger event's kind (`accepted`, `resolved`, ...).
-    pub event_kind: &'static str,
+    pub event_kind: EventKind,
     /// The ledger event's data: the action itself.
     pub event_data: serde_json::Value,
     /// Hours to credit or take back, if any.

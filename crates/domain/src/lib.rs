@@ -5,6 +5,7 @@ pub mod access;
 pub mod category;
 pub mod checkpoint;
 pub mod decision;
+pub mod event;
 pub mod ledger;
 pub mod lifecycle;
 pub mod matching;
@@ -17,6 +18,7 @@ pub mod validation;
 pub mod volunteer;
 
 pub use access::{AccessError, Actor, Role};
+pub use event::EventKind;
 pub use lifecycle::{Action, ActionKind, DispatchTarget, LifecycleError, Status};
 pub use request::{Channel, Urgency};
 pub use validation::FieldErrors;

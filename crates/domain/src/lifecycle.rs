@@ -2,6 +2,7 @@
 //! allowed in which state. Everything else (the API's 409 answers, the pages' buttons) is
 //! derived from [`allowed_actions`].
 
+use crate::event::EventKind;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -319,21 +320,21 @@ impl Action {
     }
 
     /// The ledger's name for the event this action records.
-    pub fn event_kind(&self) -> &'static str {
+    pub fn event_kind(&self) -> EventKind {
         match self {
             Action::Dispatch {
                 target: DispatchTarget::Pool,
-            } => "pooled",
-            Action::Dispatch { .. } => "dispatched",
-            Action::Accept => "accepted",
-            Action::Decline { .. } => "declined",
-            Action::Start => "started",
-            Action::Resolve { .. } => "resolved",
-            Action::FollowUp { .. } => "followed_up",
-            Action::Review { .. } => "reviewed",
-            Action::Reopen { .. } => "reopened",
-            Action::Close { .. } => "closed",
-            Action::Note { .. } => "noted",
+            } => EventKind::Pooled,
+            Action::Dispatch { .. } => EventKind::Dispatched,
+            Action::Accept => EventKind::Accepted,
+            Action::Decline { .. } => EventKind::Declined,
+            Action::Start => EventKind::Started,
+            Action::Resolve { .. } => EventKind::Resolved,
+            Action::FollowUp { .. } => EventKind::FollowedUp,
+            Action::Review { .. } => EventKind::Reviewed,
+            Action::Reopen { .. } => EventKind::Reopened,
+            Action::Close { .. } => EventKind::Closed,
+            Action::Note { .. } => EventKind::Noted,
         }
     }
 

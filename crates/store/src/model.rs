@@ -7,7 +7,7 @@ use bangbang_domain::{
     projection::Projection,
     request::{Channel, Urgency},
     stats::{Counts, Rates},
-    Role,
+    EventKind, Role,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -193,7 +193,7 @@ pub struct EventRecord {
     pub actor_name: Option<String>,
     pub actor_id: Option<i64>,
     pub at: DateTime<Utc>,
-    pub kind: String,
+    pub kind: EventKind,
     pub data: serde_json::Value,
     pub hash: String,
 }

@@ -792,12 +792,12 @@ pub async fn run_hours_and_import(store: &dyn Store) {
         .find(|r| r.category == "stairwell_light")
         .unwrap();
     assert_eq!(light.status(), Status::Resolved);
-    let kinds: Vec<String> = store
+    let kinds: Vec<&str> = store
         .events(light.id)
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.as_str())
         .collect();
     assert_eq!(kinds, ["created", "resolved"]);
 

@@ -34,6 +34,7 @@ on_both!(concurrent_claims, concurrent_claims_test);
 on_both!(tampering, tampering_test);
 on_both!(append_only, append_only_test);
 on_both!(hours_and_import, hours_and_import_test);
+on_both!(unreadable_text, unreadable_text_test);
 
 async fn hours_and_import_test(store: SqlStore) {
     story::run_hours_and_import(&store).await;
@@ -91,7 +92,13 @@ async fn concurrent_claims_test(store: SqlStore) {
             "round {round}: loser got {loser:?}"
         );
         let events = store.events(req.id).await.unwrap();
-        assert_eq!(events.iter().filter(|e| e.kind == "accepted").count(), 1);
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.kind.as_str() == "accepted")
+                .count(),
+            1
+        );
         let now = store.request(req.id).await.unwrap();
         assert_eq!(now.state.assignee_id, winners[0].state.assignee_id);
     }
@@ -220,4 +227,48 @@ async fn append_only_test(store: SqlStore) {
     let delete = pool.execute("DELETE FROM events WHERE seq = 1").await;
     assert!(delete.unwrap_err().to_string().contains("append-only"));
     assert_eq!(store.verify_ledger().await.unwrap().fault, None);
+}
+
+/// Text the domain does not know (a satisfaction, close reason or event kind written by
+/// hand) is reported as corrupt, never passed on as if it meant something.
+async fn unreadable_text_test(store: SqlStore) {
+    story::run_story(&store).await;
+    let pool = store.pool();
+    let (id,): (i64,) = sqlx::query_as("SELECT request_id FROM events WHERE seq = 1")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let corrupt = |r: Result<_, StoreError>| matches!(r, Err(StoreError::Corrupt(_)));
+    assert!(store.request(id).await.is_ok());
+    assert!(store.events(id).await.is_ok());
+
+    for column in ["satisfaction", "close_reason"] {
+        let (before,): (Option<String>,) =
+            sqlx::query_as(&format!("SELECT {column} FROM requests WHERE id = $1"))
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        sqlx::query(&format!(
+            "UPDATE requests SET {column} = 'delighted' WHERE id = $1"
+        ))
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
+        assert!(corrupt(store.request(id).await.map(|_| ())), "{column}");
+        sqlx::query(&format!("UPDATE requests SET {column} = $1 WHERE id = $2"))
+            .bind(before)
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
+        assert!(store.request(id).await.is_ok(), "{column} restored");
+    }
+
+    drop_triggers(&store).await;
+    pool.execute("UPDATE events SET kind = 'forged' WHERE seq = 1")
+        .await
+        .unwrap();
+    assert!(corrupt(store.events(id).await.map(|_| ())));
 }

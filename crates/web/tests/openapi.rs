@@ -487,7 +487,10 @@ fn event_kinds_match_the_domain() {
     ];
     let covered: HashSet<ActionKind> = samples.iter().map(Action::kind).collect();
     assert_eq!(covered.len(), ActionKind::ALL.len(), "a sample per action");
-    let mut kinds: BTreeSet<String> = samples.iter().map(|a| a.event_kind().into()).collect();
+    let mut kinds: BTreeSet<String> = samples
+        .iter()
+        .map(|a| a.event_kind().as_str().into())
+        .collect();
     kinds.insert("created".into());
     let documented: BTreeSet<String> =
         strings(&schema(&doc, "Event")["properties"]["kind"]["enum"])

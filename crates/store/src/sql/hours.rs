@@ -6,7 +6,7 @@ use crate::model::{HoursEntry, VolunteerTotal};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     time::{from_ms, to_ms},
-    Actor, Role,
+    Actor, EventKind, Role,
 };
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -97,7 +97,7 @@ pub(crate) async fn record_activity(
         actor: &actor.username,
         actor_id: Some(actor.user_id),
         at_ms: to_ms(at),
-        kind: "hours_recorded",
+        kind: EventKind::HoursRecorded,
         data: json!({"volunteer_id": volunteer_id, "volunteer": name, "minutes": minutes, "activity": activity}),
     };
     ledger::append(&mut tx, head, event).await?;

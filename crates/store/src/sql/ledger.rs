@@ -11,10 +11,11 @@
 
 use crate::chains::{ChainName, CommunityHead, LedgerHeads, LedgerReport};
 use crate::model::EventRecord;
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     ledger::{ChainHead, ChainVerifier, EventBody, LedgerFault, StoredEvent},
     time::from_ms,
+    EventKind,
 };
 use futures_util::TryStreamExt;
 use sqlx::{AnyConnection, AnyPool};
@@ -157,7 +158,7 @@ pub(crate) struct NewEvent<'a> {
     pub actor: &'a str,
     pub actor_id: Option<i64>,
     pub at_ms: i64,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub data: serde_json::Value,
 }
 
@@ -175,7 +176,7 @@ pub(crate) async fn append(
         actor: event.actor,
         actor_id: event.actor_id,
         at_ms: event.at_ms,
-        kind: event.kind,
+        kind: event.kind.as_str(),
         data: &event.data,
         community_id: Some(head.community_id),
         chain_seq: Some(head.chain_seq),
@@ -190,7 +191,7 @@ pub(crate) async fn append(
     .bind(event.actor)
     .bind(event.actor_id)
     .bind(event.at_ms)
-    .bind(event.kind)
+    .bind(event.kind.as_str())
     .bind(event.data.to_string())
     .bind(&head.prev_hash)
     .bind(&hash)
@@ -265,25 +266,29 @@ pub(crate) async fn events_of(pool: &AnyPool, request_id: i64) -> StoreResult<Ve
     .bind(request_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(
             |Named {
                  event: row,
                  actor_name,
-             }| EventRecord {
-                seq: row.seq,
-                request_id: row.request_id.unwrap_or(0),
-                actor: row.actor,
-                actor_name,
-                actor_id: row.actor_id,
-                at: from_ms(row.at_ms),
-                kind: row.kind,
-                data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
-                hash: row.hash,
+             }| {
+                let kind = EventKind::parse(&row.kind).ok_or_else(|| {
+                    StoreError::Corrupt(format!("event {} has kind {:?}", row.seq, row.kind))
+                })?;
+                Ok(EventRecord {
+                    seq: row.seq,
+                    request_id: row.request_id.unwrap_or(0),
+                    actor: row.actor,
+                    actor_name,
+                    actor_id: row.actor_id,
+                    at: from_ms(row.at_ms),
+                    kind,
+                    data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
+                    hash: row.hash,
+                })
             },
         )
-        .collect())
+        .collect()
 }
 
 /// Every chain's head, read in one statement each (the legacy head never moves).

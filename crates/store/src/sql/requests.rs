@@ -229,7 +229,7 @@ pub(crate) async fn insert(
         actor: &actor.username,
         actor_id: Some(actor.user_id).filter(|id| *id > 0),
         at_ms: to_ms(recorded_at),
-        kind: "created",
+        kind: bangbang_domain::EventKind::Created,
         data,
     };
     ledger::append(conn, head, event).await?;

@@ -5,6 +5,7 @@ use bangbang_domain::{
     access::{mask_phone, mask_room, Actor},
     lifecycle::{ActionKind, CloseReason, Satisfaction},
     time::{from_ms, shanghai},
+    EventKind,
 };
 use bangbang_store::{EventRecord, RequestRecord};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -99,7 +100,7 @@ impl RequestView {
                 .iter()
                 .map(|e| {
                     let mut data = e.data.clone();
-                    if masked && e.kind == "created" {
+                    if masked && e.kind == EventKind::Created {
                         if let Some(phone) = data.pointer("/reporter/phone").and_then(Value::as_str)
                         {
                             data["reporter"]["phone"] = json!(mask_phone(phone));

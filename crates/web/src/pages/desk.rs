@@ -18,7 +18,7 @@ use bangbang_domain::{
     access::mask_phone,
     lifecycle::{ActionKind, Satisfaction, Status},
     matching::{suggest, Need, Suggestion},
-    Actor, Role,
+    Actor, EventKind, Role,
 };
 use bangbang_store::{EventRecord, GridRecord, RequestFilter, RequestRecord};
 use chrono::Utc;
@@ -138,7 +138,7 @@ pub struct Step {
 
 impl Step {
     pub fn kind_key(&self) -> &'static str {
-        event_key(&self.event.kind)
+        event_key(self.event.kind)
     }
 
     /// Who did it, by name where the actor is a user.
@@ -163,8 +163,8 @@ fn describe(ctx: &Ctx, event: &EventRecord, masked: bool) -> String {
             .unwrap_or_default()
             .to_string()
     };
-    match event.kind.as_str() {
-        "created" => {
+    match event.kind {
+        EventKind::Created => {
             let phone = d
                 .pointer("/reporter/phone")
                 .and_then(|v| v.as_str())
@@ -180,38 +180,40 @@ fn describe(ctx: &Ctx, event: &EventRecord, masked: bool) -> String {
                 .unwrap_or_default();
             format!("{name} {phone} · {}", text("description"))
         }
-        "dispatched" => {
+        EventKind::Dispatched => {
             let to = d
                 .pointer("/target/name")
                 .and_then(|v| v.as_str())
                 .unwrap_or_default();
             format!("→ {to}")
         }
-        "declined" | "reopened" => text("reason"),
-        "resolved" => {
+        EventKind::Declined | EventKind::Reopened => text("reason"),
+        EventKind::Resolved => {
             let minutes = d.get("minutes").and_then(|v| v.as_i64()).unwrap_or(0);
             format!("{} · {:.1} h", text("outcome"), minutes as f64 / 60.0)
         }
-        "followed_up" => format!(
+        EventKind::FollowedUp => format!(
             "{} · {}",
             text("note"),
             text("next_at").get(..10).unwrap_or_default()
         ),
-        "reviewed" => format!(
+        EventKind::Reviewed => format!(
             "{} {}",
             Satisfaction::parse(&text("satisfaction"))
                 .map(|s| ctx.satisfaction(&s))
                 .unwrap_or("?"),
             text("note")
         ),
-        "closed" => format!(
+        EventKind::Closed => format!(
             "{} {} {}",
             text("reason"),
             text("duplicate_of"),
             text("note")
         ),
-        "noted" => text("text"),
-        _ => String::new(),
+        EventKind::Noted => text("text"),
+        EventKind::Pooled | EventKind::Accepted | EventKind::Started | EventKind::HoursRecorded => {
+            String::new()
+        }
     }
 }
 

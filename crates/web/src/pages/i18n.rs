@@ -181,6 +181,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("event.reopened", "重新打开", "Reopened"),
     ("event.closed", "已关闭", "Closed"),
     ("event.noted", "备注", "Note"),
+    ("event.hours_recorded", "记录服务时长", "Hours recorded"),
     ("nav.volunteers", "志愿者", "Volunteers"),
     ("nav.report", "中期汇报", "Report"),
     ("honour.title", "志愿服务光荣榜", "Honour board"),

@@ -14,7 +14,7 @@ use axum::Router;
 use bangbang_domain::request::parse_tracking_code;
 use bangbang_domain::{
     lifecycle::{Action, Satisfaction, Status},
-    Actor,
+    Actor, EventKind,
 };
 use bangbang_media::qr::qr_svg;
 use bangbang_store::{Community, EventRecord, RequestRecord, StoreError};
@@ -56,30 +56,31 @@ struct LookupPage {
 /// One step as the public may see it: what happened and when, not who.
 pub struct PublicStep {
     pub at: chrono::DateTime<Utc>,
-    pub kind: String,
+    pub kind: EventKind,
 }
 
 impl PublicStep {
     pub fn kind_key(&self) -> &'static str {
-        event_key(&self.kind)
+        event_key(self.kind)
     }
 }
 
 /// The text key naming a ledger event kind.
-pub fn event_key(kind: &str) -> &'static str {
+pub fn event_key(kind: EventKind) -> &'static str {
     match kind {
-        "created" => "event.created",
-        "dispatched" => "event.dispatched",
-        "pooled" => "event.pooled",
-        "accepted" => "event.accepted",
-        "declined" => "event.declined",
-        "started" => "event.started",
-        "resolved" => "event.resolved",
-        "followed_up" => "event.followed_up",
-        "reviewed" => "event.reviewed",
-        "reopened" => "event.reopened",
-        "closed" => "event.closed",
-        _ => "event.noted",
+        EventKind::Created => "event.created",
+        EventKind::Dispatched => "event.dispatched",
+        EventKind::Pooled => "event.pooled",
+        EventKind::Accepted => "event.accepted",
+        EventKind::Declined => "event.declined",
+        EventKind::Started => "event.started",
+        EventKind::Resolved => "event.resolved",
+        EventKind::FollowedUp => "event.followed_up",
+        EventKind::Reviewed => "event.reviewed",
+        EventKind::Reopened => "event.reopened",
+        EventKind::Closed => "event.closed",
+        EventKind::Noted => "event.noted",
+        EventKind::HoursRecorded => "event.hours_recorded",
     }
 }
 
@@ -107,10 +108,10 @@ struct TrackQuery {
 fn public_steps(events: &[EventRecord]) -> Vec<PublicStep> {
     events
         .iter()
-        .filter(|e| e.kind != "noted")
+        .filter(|e| e.kind != EventKind::Noted)
         .map(|e| PublicStep {
             at: e.at,
-            kind: e.kind.clone(),
+            kind: e.kind,
         })
         .collect()
 }
