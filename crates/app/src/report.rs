@@ -51,6 +51,8 @@ pub struct Report {
     pub stats: StatsReport,
     pub extras: ReportExtras,
     pub volunteers: Vec<VolunteerTotal>,
+    /// The latest signed ledger checkpoint as one printable line, if one was taken.
+    pub checkpoint: Option<String>,
 }
 
 /// Gathers the report for `actor`: the communities in their scope (or the one asked for),
@@ -96,7 +98,25 @@ pub async fn gather(store: &dyn Store, actor: &Actor, q: &ReportQuery) -> Result
         volunteers: store
             .volunteer_totals(actor.scope, chosen.map(|c| c.id), start, end, 10)
             .await?,
+        checkpoint: store
+            .latest_checkpoint()
+            .await?
+            .map(|c| checkpoint_line(&c)),
     })
+}
+
+/// A checkpoint as one line for the foot of a printed report or an export: when it was
+/// taken, the signing key's fingerprint and the start of the Merkle root, enough to find it
+/// again and check the ledger against it (`bangbang ledger verify --checkpoint`).
+pub fn checkpoint_line(c: &bangbang_store::CheckpointRecord) -> String {
+    let at = bangbang_domain::time::from_ms(c.taken_ms)
+        .with_timezone(&bangbang_domain::time::shanghai())
+        .format("%Y-%m-%d %H:%M");
+    let root: String = c.merkle_root.chars().take(16).collect();
+    format!(
+        "账本校验点 / ledger checkpoint {at} · 指纹 fingerprint {} · Merkle {root}",
+        c.fingerprint
+    )
 }
 
 /// The report as the workbook shows it (in Chinese, as offices file it).
@@ -166,5 +186,6 @@ pub fn report_data(
             .iter()
             .map(|v| (v.display_name.clone(), v.jobs, v.hours(), v.stars()))
             .collect(),
+        checkpoint: r.checkpoint.clone(),
     }
 }

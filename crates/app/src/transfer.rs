@@ -106,7 +106,12 @@ pub async fn export_ledger(
     let sheet = |e: bangbang_sheets::SheetError| {
         Error::Internal(format!("writing {}: {e}", path.display()))
     };
-    let mut writer = LedgerWriter::create(path, view, format, title).map_err(sheet)?;
+    // The title names the ledger checkpoint the rows can be checked against, if any.
+    let title = match store.latest_checkpoint().await? {
+        Some(checkpoint) => format!("{title}　{}", crate::report::checkpoint_line(&checkpoint)),
+        None => title.to_string(),
+    };
+    let mut writer = LedgerWriter::create(path, view, format, &title).map_err(sheet)?;
     filter.ascending = true;
     filter.limit = 2000;
     filter.cursor = None;

@@ -226,6 +226,19 @@ async fn checkpoints_catch_rewrites(postgres: bool) {
     assert!(said.contains("extends the checkpoint"), "{said}");
     let said = ok(&d.run(&["ledger", "verify", "--community", "dadi"]));
     assert!(said.contains("in 1 chain(s)"), "{said}");
+    // The printed report names the checkpoint its figures can be checked against.
+    let report = d.file("report.html");
+    ok(&d.run(&["report", "--community", "liuxiali", "--out", &report]));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains("账本校验点") && html.contains(fingerprint),
+        "the report prints the checkpoint"
+    );
+    // So do the exported workbooks, in their title row (a .csv has no title row).
+    let xlsx = d.file("ledger.xlsx");
+    ok(&d.run(&["export", "--community", "liuxiali", "--out", &xlsx]));
+    let table = bangbang_sheets::read_table(&std::fs::read(&xlsx).unwrap(), "ledger.xlsx").unwrap();
+    assert!(table[0][0].contains(fingerprint), "{:?}", table[0]);
 
     // A second checkpoint reuses the key.
     let again = d.file("again.json");

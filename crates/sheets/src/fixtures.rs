@@ -283,5 +283,8 @@ pub fn seed_report_data() -> crate::ReportData {
             (s("陈玉兰"), 19, 36.0, 5),
             (s("黄志强"), 14, 22.5, 4),
         ],
+        checkpoint: Some(s(
+            "账本校验点 / ledger checkpoint 2024-11-15 18:00 · 指纹 fingerprint 3fa9c01b · Merkle 9e0d4c2a",
+        )),
     }
 }

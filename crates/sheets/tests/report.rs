@@ -102,3 +102,18 @@ fn over_long_names_are_cut_not_fatal() {
     assert_eq!(cut.len(), 2);
     assert!(cut.iter().all(|s| s.encode_utf16().count() <= 32_767));
 }
+
+/// The ledger checkpoint the figures stand on is printed at the foot of the report.
+#[test]
+fn the_checkpoint_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.xlsx");
+    let data = seed_report_data();
+    write_report(&path, &data).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = book.worksheet_range("中期报告").unwrap();
+    let line = data.checkpoint.clone().unwrap();
+    assert!(range
+        .cells()
+        .any(|(_, _, c)| c == &Data::String(line.clone())));
+}

@@ -35,6 +35,9 @@ pub struct ReportData {
     pub monthly: Vec<(String, i64, i64)>,
     /// Exemplary volunteers: (name, jobs, hours, stars out of 5).
     pub top_volunteers: Vec<(String, i64, f64, u8)>,
+    /// The latest signed ledger checkpoint, as one line (when, key fingerprint, Merkle
+    /// root), so a printed report can later be checked against the ledger.
+    pub checkpoint: Option<String>,
 }
 
 /// The report's columns: tables sit in A–D, with a second table or a chart beside them in
@@ -193,7 +196,7 @@ pub fn write_report(path: &Path, data: &ReportData) -> Result<(), SheetError> {
             ]
         })
         .collect();
-    table(
+    let used = table(
         sheet,
         &s,
         row,
@@ -201,6 +204,12 @@ pub fn write_report(path: &Path, data: &ReportData) -> Result<(), SheetError> {
         &["姓名", "接单数", "时长(小时)", "星级"],
         &volunteers,
     )?;
+    row += used + 1;
+
+    // The ledger checkpoint the figures can be checked against, printed at the foot.
+    if let Some(checkpoint) = &data.checkpoint {
+        sheet.merge_range(row, 0, row, LAST_COL, &fit_cell(checkpoint), &s.subtitle)?;
+    }
 
     workbook.save(path)?;
     Ok(())
