@@ -8,6 +8,7 @@ use crate::event::EventKind;
 use crate::lifecycle::{Action, LifecycleError, Status};
 use crate::projection::Projection;
 use crate::time::to_ms;
+use crate::volunteer::HoursSource;
 use chrono::{DateTime, Utc};
 
 /// Why an action is refused, from the caller's point of view.
@@ -32,24 +33,6 @@ pub struct HoursChange {
     /// Minutes credited (negative: taken back).
     pub minutes: i64,
     pub source: HoursSource,
-}
-
-/// Why hours move in the hours ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HoursSource {
-    /// A job resolved.
-    Job,
-    /// A resolved job reopened: its hours are taken back.
-    Reversal,
-}
-
-impl HoursSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HoursSource::Job => "job",
-            HoursSource::Reversal => "reversal",
-        }
-    }
 }
 
 /// Everything the store writes for an allowed action.

@@ -7,6 +7,7 @@ use bangbang_domain::{
     projection::Projection,
     request::{Channel, Urgency},
     stats::{Counts, Rates},
+    volunteer::HoursSource,
     EventKind, Role,
 };
 use chrono::{DateTime, Utc};
@@ -315,8 +316,7 @@ pub struct BuildingRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HoursEntry {
     pub at: DateTime<Utc>,
-    /// `job`, `activity` or `reversal` (a resolved job reopened).
-    pub source: String,
+    pub source: HoursSource,
     pub request_code: Option<String>,
     pub activity: Option<String>,
     pub minutes: i64,

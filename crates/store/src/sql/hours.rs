@@ -6,6 +6,7 @@ use crate::model::{HoursEntry, VolunteerTotal};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     time::{from_ms, to_ms},
+    volunteer::HoursSource,
     Actor, EventKind, Role,
 };
 use chrono::{DateTime, Utc};
@@ -18,7 +19,7 @@ pub(crate) async fn insert_row(
     volunteer_id: i64,
     community_id: i64,
     request_id: Option<i64>,
-    source: &str,
+    source: HoursSource,
     activity: Option<&str>,
     minutes: i64,
     at_ms: i64,
@@ -31,7 +32,7 @@ pub(crate) async fn insert_row(
     .bind(volunteer_id)
     .bind(community_id)
     .bind(request_id)
-    .bind(source)
+    .bind(source.as_str())
     .bind(activity)
     .bind(minutes)
     .bind(at_ms)
@@ -106,7 +107,7 @@ pub(crate) async fn record_activity(
         volunteer_id,
         community_id,
         None,
-        "activity",
+        HoursSource::Activity,
         Some(activity),
         minutes,
         to_ms(at),
@@ -142,16 +143,23 @@ pub(crate) async fn ledger_of(
     .bind(until_ms)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| HoursEntry {
-            at: from_ms(r.at_ms),
-            source: r.source,
-            request_code: r.code,
-            activity: r.activity,
-            minutes: r.minutes,
+    rows.into_iter()
+        .map(|r| {
+            let source = HoursSource::parse(&r.source).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "hours of volunteer {volunteer_id} have source {:?}",
+                    r.source
+                ))
+            })?;
+            Ok(HoursEntry {
+                at: from_ms(r.at_ms),
+                source,
+                request_code: r.code,
+                activity: r.activity,
+                minutes: r.minutes,
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]

@@ -324,7 +324,7 @@ pub(crate) async fn apply_in(
     // The hours ledger moves with the job: credited when resolved, taken back if reopened.
     let credit = decision
         .hours
-        .map(|h| (h.volunteer_id, h.minutes, h.source.as_str()));
+        .map(|h| (h.volunteer_id, h.minutes, h.source));
     if let Some((volunteer, minutes, source)) = credit {
         super::hours::insert_row(
             conn,

@@ -14,7 +14,7 @@ use axum::routing::get;
 use axum::Router;
 use bangbang_domain::{
     time::{local_date, parse_date},
-    volunteer::{stars, to_next_star},
+    volunteer::{stars, to_next_star, HoursSource},
     Role,
 };
 use bangbang_store::{Community, HoursEntry, UserRecord, VolunteerTotal};
@@ -301,14 +301,7 @@ async fn certificate(
     let (start, end) = bounds(from, to);
     let entries = state.store.hours_ledger(volunteer.id, start, end).await?;
     let minutes: i64 = entries.iter().map(|e| e.minutes).sum();
-    let jobs = entries
-        .iter()
-        .map(|e| match e.source.as_str() {
-            "job" => 1,
-            "reversal" => -1,
-            _ => 0,
-        })
-        .sum();
+    let jobs = entries.iter().map(|e| e.source.jobs()).sum();
     let lifetime: i64 = state
         .store
         .hours_ledger(volunteer.id, 0, i64::MAX)
