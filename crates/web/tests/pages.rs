@@ -660,7 +660,10 @@ async fn hours_honour_certificate_and_report(site: Site) {
         .await
         .unwrap();
     assert!(cert.contains("志愿服务证明") && cert.contains("社区清洁日"));
-    assert!(!cert.contains("（撤销）"), "an activity is not a job taken back");
+    assert!(
+        !cert.contains("（撤销）"),
+        "an activity is not a job taken back"
+    );
     assert!(
         cert.contains("data-testid=\"cert-hours\">2.5<"),
         "the certificate counts the hours"
