@@ -118,6 +118,15 @@ impl Site {
         (client, cookies.to_str().unwrap().to_string())
     }
 
+    async fn get_healthz(&self) -> StatusCode {
+        Client::new()
+            .get(self.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     async fn events(&self) -> u64 {
         self.store.verify_ledger().await.unwrap().events_checked
     }
@@ -814,4 +823,19 @@ async fn requests_carry_an_id_and_pages_are_gzipped(site: Site) {
     // Without asking, no compression.
     let res = http.get(site.url("/login")).send().await.unwrap();
     assert!(!res.headers().contains_key("content-encoding"));
+    // A streamed download, gzipped, arrives whole (the stream once panicked when gzip
+    // polled it after its end, and the connection was cut).
+    let (staff, _) = site.staff().await;
+    for format in ["csv", "xlsx"] {
+        let res = staff
+            .get(site.url(&format!("/desk/ledger/export?view=intake&format={format}")))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{format}");
+        let body = res.bytes().await.expect("the whole download arrives");
+        assert!(!body.is_empty(), "{format}");
+    }
+    assert_eq!(site.get_healthz().await, StatusCode::OK);
 }

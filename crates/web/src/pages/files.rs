@@ -70,7 +70,8 @@ async fn send_file(
             (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        Body::from_stream(stream),
+        // Fused: a layer (gzip) may poll once more after the end, which an unfold must not see.
+        Body::from_stream(futures_util::StreamExt::fuse(stream)),
     )
         .into_response())
 }
