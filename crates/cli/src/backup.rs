@@ -91,6 +91,14 @@ pub async fn backup(settings: &Settings, args: BackupArgs) -> anyhow::Result<Exi
             live.display()
         );
     }
+    // Never over the live database itself, whatever the path says.
+    let same_file = |a: &std::path::Path, b: &std::path::Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
+    if same_file(&args.out, &live) {
+        bail!(
+            "{} is the live database; a backup goes to another file",
+            args.out.display()
+        );
+    }
     if args.out.exists() && !args.force {
         bail!(
             "{} already exists; choose another name, or add --force to replace it",
@@ -313,6 +321,15 @@ pub async fn restore(settings: &Settings, args: RestoreArgs) -> anyhow::Result<E
     remove_sqlite_file(&staged)?;
     std::fs::copy(file, &staged)
         .with_context(|| format!("cannot copy {} into {}", file.display(), dir.display()))?;
+    // A database kept in WAL mode (such as one set aside by an earlier restore, or copied by
+    // hand) may have its latest writes in a -wal file beside it: they come along, and the
+    // check folds them into one file, so nothing committed is left behind.
+    let wal = PathBuf::from(format!("{}-wal", file.display()));
+    if wal.is_file() {
+        let staged_wal = PathBuf::from(format!("{}-wal", staged.display()));
+        std::fs::copy(&wal, &staged_wal)
+            .with_context(|| format!("cannot copy {} into {}", wal.display(), dir.display()))?;
+    }
     let checked = check_copy(&staged).await;
     let events = match checked {
         Ok(events) => events,
@@ -388,8 +405,10 @@ async fn check_copy(path: &Path) -> anyhow::Result<u64> {
         Ok(()) => copy.verify_ledger().await,
         Err(e) => Err(e),
     };
+    let single = copy.make_single_file().await;
     copy.close().await;
     let report = report?;
+    single?;
     match report.fault {
         None => Ok(report.events_checked),
         Some(fault) => bail!(

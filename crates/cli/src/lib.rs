@@ -183,8 +183,10 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
     let config = settings.web.clone();
     tracing::info!(?config, "limits");
-    let state = bangbang_web::AppState::new(Arc::new(store), settings.data_dir.clone())
-        .with_config(config.clone());
+    let store: Arc<dyn bangbang_store::Store> = Arc::new(store);
+    drop(bangbang_web::guard::spawn_sweeper(store.clone(), &config));
+    let state =
+        bangbang_web::AppState::new(store, settings.data_dir.clone()).with_config(config.clone());
     let app = bangbang_web::app(state);
     let stop =
         bangbang_web::server::shutdown_signal().context("cannot listen for Ctrl-C and SIGTERM")?;

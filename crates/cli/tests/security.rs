@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "bangbang8850";
 /// Peak resident memory a server may reach over a whole attack run. Measured: ~65 MB after
-/// the forms, ~150 MB after every import bomb and the password guessing (argon2), ~380 MB
-/// after four 36-megapixel photos at once (two decoded at a time, ~110 MB each).
+/// the forms, ~140 MB after every import bomb, ~185 MB after the password guessing (argon2,
+/// four at a time), ~430 MB after four 36-megapixel photos at once (two decoded at a time,
+/// ~110 MB each).
 const MAX_PEAK_RSS_MB: u64 = 512;
 
 const LIMITS: &str = "\
@@ -312,6 +313,40 @@ async fn brute_force(server: &Server, other: Option<&Server>) {
     }
     // Another account from the same address is not locked by it.
     assert_eq!(server.sign_in(&client, "lxl_v01", PASSWORD).await, 303);
+    // A burst of 30 simultaneous guesses at one account: attempts are counted before the
+    // password is checked, so no more than the limit are ever checked.
+    let burst = server.http();
+    let csrf = server.csrf(&burst, "/login").await;
+    let guesses: Vec<_> = (0..30)
+        .map(|n| {
+            let (burst, csrf, base) = (burst.clone(), csrf.clone(), server.base.clone());
+            tokio::spawn(async move {
+                burst
+                    .post(format!("{base}/login"))
+                    .form(&[
+                        ("_csrf", csrf.as_str()),
+                        ("username", "lxl_v03"),
+                        ("password", &format!("guess-{n}")),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 5, "{checked} guesses were checked: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| matches!(s, 401 | 429 | 503)),
+        "{statuses:?}"
+    );
+    assert_eq!(server.sign_in(&burst, "lxl_v03", PASSWORD).await, 429);
     // Timing: one argon2 check whether the name exists or not.
     let time = |user: &'static str| async move {
         let client = server.http();

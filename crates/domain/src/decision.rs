@@ -5,7 +5,7 @@
 
 use crate::access::{AccessError, Actor, RequestFacts};
 use crate::event::EventKind;
-use crate::lifecycle::{Action, LifecycleError, Status};
+use crate::lifecycle::{Action, ActionKind, LifecycleError, Status};
 use crate::projection::Projection;
 use crate::time::to_ms;
 use crate::volunteer::HoursSource;
@@ -48,6 +48,17 @@ pub struct Decision {
     pub hours: Option<HoursChange>,
 }
 
+/// Whether `actor` is told anything at all about an action of `kind` on this request: they
+/// may see it, or they are claiming one that someone else has just taken (the loser of a
+/// race hears it was accepted). Everyone else gets "not found", whatever the body they sent,
+/// so no answer tells them that the request exists. (A role that may never take the action
+/// is told so first, whatever the request: that says nothing about it.)
+pub fn answers_to(actor: &Actor, facts: &RequestFacts, kind: ActionKind) -> bool {
+    let lost_a_claim =
+        kind == ActionKind::Accept && matches!(facts.status, Status::Accepted | Status::InProgress);
+    actor.covers(&facts.path) && (actor.can_see(facts).is_ok() || lost_a_claim)
+}
+
 /// Decides whether `actor` may take `action` on a request with these facts and this
 /// projection at `at`, in this order:
 /// 1. outside the actor's scope → [`Refusal::NotVisible`];
@@ -77,9 +88,7 @@ pub fn decide(
             kind.as_str()
         )));
     }
-    let lost_a_claim = matches!(action, Action::Accept)
-        && matches!(facts.status, Status::Accepted | Status::InProgress);
-    if actor.can_see(facts).is_err() && !lost_a_claim {
+    if !answers_to(actor, facts, kind) {
         return Err(Refusal::NotVisible);
     }
     let mut next = current.clone();

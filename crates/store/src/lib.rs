@@ -76,6 +76,10 @@ pub trait Store: Send + Sync + 'static {
         window_ms: i64,
     ) -> StoreResult<(i64, i64)>;
     async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
+    /// Takes one hit back from `key`'s window.
+    async fn throttle_forgive(&self, key: &str) -> StoreResult<()>;
+    /// Forgets every window that started before `before_ms`.
+    async fn throttle_sweep(&self, before_ms: i64) -> StoreResult<u64>;
 
     // Requests and their ledger.
     /// Records a new request and its `created` event (at `recorded_at`) in one transaction.

@@ -29,15 +29,57 @@ impl FromRequestParts<AppState> for ClientAddr {
                 .map(str::trim)
                 .rfind(|v| !v.is_empty());
             if let Some(hop) = forwarded {
-                return Ok(ClientAddr(hop.chars().take(64).collect()));
+                let key = match hop.parse::<std::net::IpAddr>() {
+                    Ok(ip) => throttle_key_of(ip),
+                    Err(_) => hop.chars().take(64).collect(),
+                };
+                return Ok(ClientAddr(key));
             }
         }
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .map(|ConnectInfo(addr)| throttle_key_of(addr.ip()))
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientAddr(peer))
+    }
+}
+
+/// Forgets throttle windows that are over, every quarter of an hour, so a flood of guesses
+/// from many addresses does not leave the table growing. Windows last at most the longest
+/// of the sign-in window and an hour; anything that started longer ago than that (and an
+/// hour more) is over.
+pub fn spawn_sweeper(
+    store: std::sync::Arc<dyn bangbang_store::Store>,
+    config: &crate::WebConfig,
+) -> tokio::task::JoinHandle<()> {
+    let longest = config.sign_in_window.max(Duration::from_secs(3600)) + Duration::from_secs(3600);
+    tokio::spawn(async move {
+        loop {
+            let before = Utc::now().timestamp_millis() - window_ms(longest);
+            match store.throttle_sweep(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(forgotten = n, "throttle windows swept"),
+                Err(e) => tracing::warn!("sweeping throttle windows failed: {e}"),
+            }
+            tokio::time::sleep(Duration::from_secs(15 * 60)).await;
+        }
+    })
+}
+
+/// The part of an address that names one client: an IPv4 address (also when it arrives
+/// IPv4-mapped), or the /64 network of an IPv6 one, since one household or phone is given a
+/// whole /64 and could otherwise try from 2^64 addresses.
+pub fn throttle_key_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -120,9 +162,11 @@ fn address_key(client: &ClientAddr) -> String {
     format!("signin:addr:{}", client.0)
 }
 
-/// Whether signing in as `username` from `client` is locked: too many wrong passwords for
-/// the account, or from the address, within the window.
-pub async fn sign_in_locked(
+/// Counts a sign-in attempt against the account and the address *before* the password is
+/// checked, so a burst of simultaneous guesses cannot all slip under the limit; refuses
+/// once either has had too many within the window. A right password takes its attempt
+/// back ([`sign_in_succeeded`]).
+pub async fn sign_in_attempt(
     state: &AppState,
     username: &str,
     client: &ClientAddr,
@@ -135,8 +179,9 @@ pub async fn sign_in_locked(
         (address_key(client), config.sign_in_failures_per_address),
     ];
     for (key, limit) in checks {
-        let (hits, ends) = state.store.throttle_hits(&key, now, window).await?;
-        if hits >= i64::from(limit) {
+        let hits = state.store.throttle_hit(&key, now, window).await?;
+        if hits > i64::from(limit) {
+            let (_, ends) = state.store.throttle_hits(&key, now, window).await?;
             return Ok(Some(Throttled {
                 retry_after: Duration::from_millis((ends - now).max(0) as u64),
             }));
@@ -145,32 +190,24 @@ pub async fn sign_in_locked(
     Ok(None)
 }
 
-/// Counts a wrong password against the account and the address.
-pub async fn sign_in_failed(
+/// A right password: the account's count starts again, and the address gets its attempt
+/// back (a whole office signing in from one address each morning is not an attack).
+pub async fn sign_in_succeeded(
     state: &AppState,
     username: &str,
     client: &ClientAddr,
 ) -> Result<(), AppError> {
-    let now = Utc::now().timestamp_millis();
-    let window = window_ms(state.config.sign_in_window);
-    for key in [account_key(username), address_key(client)] {
-        state.store.throttle_hit(&key, now, window).await?;
-    }
-    Ok(())
-}
-
-/// A right password clears the account's count (not the address's: one good account must
-/// not unlock guessing at others from the same place).
-pub async fn sign_in_succeeded(state: &AppState, username: &str) -> Result<(), AppError> {
     state.store.throttle_clear(&account_key(username)).await?;
+    state.store.throttle_forgive(&address_key(client)).await?;
     Ok(())
 }
 
 /// Whether a state-changing browser request comes from this site: its `Origin` (or, when
-/// a browser sends none, its `Referer`) names the host the request was sent to. A request
-/// with neither is let through: browsers always send one of them on a cross-site post, and
+/// a browser sends none, its `Referer`) names the host the request was sent to, or the
+/// site's public address (`public_url`, for a proxy that rewrites `Host`). A request with
+/// neither header is let through: browsers send one of them on every cross-site post, and
 /// the CSRF token still guards it.
-pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+pub fn same_origin(headers: &axum::http::HeaderMap, public_url: Option<&str>) -> bool {
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -182,14 +219,17 @@ pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     let Some(source) = source else {
         return true;
     };
-    let Some(host) = host else {
-        return false;
+    let authority = |url: &str| {
+        url.split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+            .unwrap_or("")
+            .to_ascii_lowercase()
     };
-    let authority = source
-        .split_once("://")
-        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
-        .unwrap_or("");
-    !authority.is_empty() && authority.to_ascii_lowercase() == host
+    let from = authority(source);
+    if from.is_empty() {
+        return false;
+    }
+    host.is_some_and(|h| h == from) || public_url.is_some_and(|p| authority(p) == from)
 }
 
 #[cfg(test)]
@@ -205,31 +245,56 @@ mod tests {
         map
     }
 
+    fn same_origin_(headers: &HeaderMap) -> bool {
+        same_origin(headers, None)
+    }
+
+    #[test]
+    fn origins_behind_a_proxy_that_rewrites_host() {
+        let proxied = headers(&[
+            ("host", "127.0.0.1:8850"),
+            ("origin", "https://desk.example.org"),
+        ]);
+        assert!(!same_origin(&proxied, None));
+        assert!(same_origin(&proxied, Some("https://desk.example.org")));
+        assert!(!same_origin(&proxied, Some("https://other.example.org")));
+    }
+
     #[test]
     fn origins() {
         let host = ("host", "desk.example.org:8850");
-        assert!(same_origin(&headers(&[
+        assert!(same_origin_(&headers(&[
             host,
             ("origin", "http://desk.example.org:8850")
         ])));
-        assert!(same_origin(&headers(&[
+        assert!(same_origin_(&headers(&[
             host,
             ("referer", "https://DESK.example.org:8850/desk/intake?x=1")
         ])));
-        assert!(same_origin(&headers(&[host])));
-        assert!(!same_origin(&headers(&[
+        assert!(same_origin_(&headers(&[host])));
+        assert!(!same_origin_(&headers(&[
             host,
             ("origin", "http://evil.example.org:8850")
         ])));
-        assert!(!same_origin(&headers(&[host, ("origin", "null")])));
-        assert!(!same_origin(&headers(&[
+        assert!(!same_origin_(&headers(&[host, ("origin", "null")])));
+        assert!(!same_origin_(&headers(&[
             host,
             ("referer", "http://desk.example.org:8850.evil.org/")
         ])));
-        assert!(!same_origin(&headers(&[(
+        assert!(!same_origin_(&headers(&[(
             "origin",
             "http://desk.example.org:8850"
         )])));
+    }
+
+    #[test]
+    fn ipv6_clients_are_their_64() {
+        let key = |s: &str| throttle_key_of(s.parse().unwrap());
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff::9"), key("2001:db8:1:2::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
     }
 
     #[test]

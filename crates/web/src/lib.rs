@@ -32,7 +32,14 @@ pub struct AppState {
     pub decodes: Arc<DecodeGate>,
     /// Imports being read, at most `config.max_concurrent_imports`.
     pub imports: Arc<tokio::sync::Semaphore>,
+    /// Password checks (argon2, ~19 MB each) running at once, at most
+    /// [`PASSWORD_CHECKS_AT_ONCE`].
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
+
+/// Password checks that may run at once: enough for an office signing in, few enough that a
+/// burst of guesses cannot take the memory.
+pub const PASSWORD_CHECKS_AT_ONCE: usize = 4;
 
 impl AppState {
     /// Photos go under `data_dir/photos`.
@@ -46,6 +53,7 @@ impl AppState {
             imports: Arc::new(tokio::sync::Semaphore::new(
                 config.max_concurrent_imports.max(1),
             )),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE)),
             config: Arc::new(config),
         }
     }
@@ -88,21 +96,45 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Request ids, a tracing span per request, and gzip. Outermost first: every request gets
-/// an `x-request-id` (the client's, or a new UUID), which the answer carries back and every
-/// log line of the request names; answers are gzipped for clients that ask, except
-/// workbooks and pictures (already compressed).
+/// an `x-request-id` (the client's when it is short and plain, or a new UUID), which the
+/// answer carries back and every log line of the request names; answers are gzipped for
+/// clients that ask, except pages (see below), workbooks and pictures.
 fn observed(site: Router) -> Router {
     use tower_http::compression::predicate::{NotForContentType, Predicate};
     use tower_http::compression::{CompressionLayer, DefaultPredicate};
     use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
     use tower_http::trace::TraceLayer;
+    // Pages are not compressed: a page carries the session's CSRF token beside text the
+    // visitor chose (a search), which is what a compression side channel (BREACH) needs.
+    // JSON is: the API is reached only with a bearer token, which no other site can send.
     let compress = DefaultPredicate::new()
         .and(NotForContentType::const_new("application/vnd."))
-        .and(NotForContentType::const_new("application/zip"));
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("text/html"));
     site.layer(CompressionLayer::new().compress_when(compress))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(plain_request_id))
+}
+
+/// Drops a client's `x-request-id` that is long or not plain text, so a new one is made:
+/// it goes into every log line of the request.
+async fn plain_request_id(
+    mut req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let plain = |v: &axum::http::HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty()
+            && b.len() <= 64
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':'))
+    };
+    if req.headers().get("x-request-id").is_some_and(|v| !plain(v)) {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
 }
 
 /// The span of one request: method, path (with tracking keys cut off, so the logs never

@@ -141,7 +141,8 @@ pub(crate) async fn time_limit(
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::warn!(%path, ?limit, "request timed out");
+            let logged = crate::loggable_path(&path);
+            tracing::warn!(path = %logged, ?limit, "request timed out");
             if path.starts_with("/api/") {
                 AppError::Timeout(format!(
                     "the request did not finish within {} s",

@@ -608,6 +608,16 @@ async fn volunteers_see_masked_personal_data_until_they_accept(app: TestApp) {
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{action}: {body}");
         assert!(!body.to_string().contains("accepted"), "{body}");
+        // Not even a bad body is complained about: the answer is the same as for a
+        // request that does not exist.
+        let (s, body) = app
+            .post(&app.volunteer2, &format!("{detail}/{action}"), json!({}))
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "{action} with an empty body: {body}"
+        );
     }
 }
 

@@ -206,6 +206,14 @@ impl Store for SqlStore {
         throttle::clear(&self.pool, key).await
     }
 
+    async fn throttle_forgive(&self, key: &str) -> StoreResult<()> {
+        throttle::forgive(&self.pool, key).await
+    }
+
+    async fn throttle_sweep(&self, before_ms: i64) -> StoreResult<u64> {
+        throttle::sweep(&self.pool, before_ms).await
+    }
+
     async fn actor_by_token(&self, token_hash: &str) -> StoreResult<Actor> {
         users::actor_by_token(&self.pool, token_hash).await
     }

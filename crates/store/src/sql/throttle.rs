@@ -49,6 +49,15 @@ pub(crate) async fn hits(
     })
 }
 
+/// Takes one hit back (an attempt that turned out to be legitimate).
+pub(crate) async fn forgive(pool: &AnyPool, key: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE throttles SET hits = hits - 1 WHERE key = $1 AND hits > 0")
+        .bind(key)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 pub(crate) async fn clear(pool: &AnyPool, key: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM throttles WHERE key = $1")
         .bind(key)

@@ -38,6 +38,11 @@ async fn act(
         ))
     })?;
     let record = request_in_scope(&state, &actor, &id).await?;
+    // Nothing, not even a complaint about the body, for a request the actor may not see.
+    if actor.role_may(kind) && !bangbang_domain::decision::answers_to(&actor, &record.facts(), kind)
+    {
+        return Err(AppError::NotFound(format!("request {id} not found")));
+    }
     let now = Utc::now();
     let action = read_action(&state, kind, &body, now).await?;
     let record = state.store.apply(&actor, record.id, action, now).await?;

@@ -290,7 +290,7 @@ async fn request_page(
         phone,
         room,
         masked,
-        tracking: (actor.role == bangbang_domain::Role::Staff).then(|| r.tracking_code()),
+        tracking: actor.is_office().then(|| r.tracking_code()),
         overdue: r.is_overdue(&Utc::now()),
         steps: events
             .iter()
@@ -376,7 +376,7 @@ async fn act(
         state.store.request(id).await.map_err(|_| {
             PageError::new(StatusCode::NOT_FOUND, format!("request {id} not found"))
         })?;
-    if !actor.covers(&r.facts().path) {
+    if actor.role_may(kind) && !bangbang_domain::decision::answers_to(&actor, &r.facts(), kind) {
         return Err(PageError::new(
             StatusCode::NOT_FOUND,
             format!("request {id} not found"),

@@ -29,26 +29,44 @@ pub fn router() -> Router<AppState> {
         .route("/desk/import", get(import_page).post(import))
 }
 
-fn temp_path(ext: &str) -> PathBuf {
+/// A file being written for a download, removed from disk when this is dropped: after it
+/// is opened for sending, or when the request is given up (time limit, client gone) while
+/// the file is still being written.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl std::ops::Deref for TempFile {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+fn temp_path(ext: &str) -> TempFile {
     let name = format!(
         "bangbang-{}-{}.{ext}",
         std::process::id(),
         crate::auth::new_token()
     );
-    std::env::temp_dir().join(name)
+    TempFile(std::env::temp_dir().join(name))
 }
 
 /// Streams a finished file to the client and removes it from disk at once (the open
 /// handle keeps it readable), so memory and disk stay bounded.
 async fn send_file(
-    path: PathBuf,
+    path: TempFile,
     file_name: &str,
     content_type: &'static str,
 ) -> Result<Response, PageError> {
-    let file = tokio::fs::File::open(&path)
+    let file = tokio::fs::File::open(&*path)
         .await
         .map_err(|e| AppError::Internal(format!("opening {}: {e}", path.display())))?;
-    let _ = tokio::fs::remove_file(&path).await;
+    drop(path); // removed now: the open handle keeps it readable
     let stream = futures_util::stream::unfold(file, |mut file| async move {
         let mut buf = vec![0u8; 64 * 1024];
         match file.read(&mut buf).await {
@@ -212,24 +230,34 @@ async fn import(
     let year = form.get("year").and_then(|y| y.parse().ok());
     // Reading a workbook is heavy: a few at a time, the others told to come back.
     let wait = state.config.request_timeout / 3;
-    let Ok(Ok(_permit)) = tokio::time::timeout(wait, state.imports.clone().acquire_owned()).await
+    let Ok(Ok(permit)) = tokio::time::timeout(wait, state.imports.clone().acquire_owned()).await
     else {
         return Err(PageError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "现在正在导入别的台账，请一分钟后再试 / another ledger is being imported: please try again in a minute",
         ));
     };
-    let result = import_file(
-        state.store.as_ref(),
-        &actor,
-        &community.slug,
-        bytes,
-        &file_name,
-        form.get("mapping"),
-        year,
-        mode,
-    )
-    .await;
+    // The import runs in a task of its own that holds the place until it really ends: a
+    // request that times out must not free it while its workbook is still being read.
+    let (store, who, slug) = (state.store.clone(), actor.clone(), community.slug.clone());
+    let (bytes, mapping) = (bytes.to_vec(), form.owned("mapping"));
+    let name = file_name.clone();
+    let result = tokio::spawn(async move {
+        let _permit = permit;
+        import_file(
+            store.as_ref(),
+            &who,
+            &slug,
+            &bytes,
+            &name,
+            mapping.as_deref(),
+            year,
+            mode,
+        )
+        .await
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("import task: {e}")))?;
     let (status, run, error) = match result {
         Ok(run) => (StatusCode::OK, Some(run), String::new()),
         Err(bangbang_app::Error::Invalid(fields)) => (

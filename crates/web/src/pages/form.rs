@@ -45,11 +45,11 @@ impl PageForm {
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for PageForm {
+impl FromRequest<crate::AppState> for PageForm {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        if !crate::guard::same_origin(req.headers()) {
+    async fn from_request(req: Request, state: &crate::AppState) -> Result<Self, PageError> {
+        if !crate::guard::same_origin(req.headers(), state.config.public_url.as_deref()) {
             tracing::warn!(origin = ?req.headers().get(header::ORIGIN), "cross-site form refused");
             return Err(PageError::new(
                 StatusCode::FORBIDDEN,

@@ -80,7 +80,7 @@ async fn login(
         .collect();
     let password = form.get("password").unwrap_or_default();
     let next = safe_next(form.get("next"));
-    if let Some(locked) = guard::sign_in_locked(&state, &username, &client).await? {
+    if let Some(locked) = guard::sign_in_attempt(&state, &username, &client).await? {
         tracing::warn!(%username, client = %client.0, "sign-in locked");
         let page = LoginPage {
             ctx,
@@ -97,17 +97,27 @@ async fn login(
         .await
         .ok()
         .filter(|u| u.active);
-    // One argon2 verification whether or not the account exists: timing tells nothing.
+    // One argon2 verification whether or not the account exists: timing tells nothing. Each
+    // takes ~19 MB, so only a few run at once; the rest wait a while, then are told to retry.
+    let wait = state.config.request_timeout / 3;
+    let Ok(Ok(permit)) =
+        tokio::time::timeout(wait, state.password_checks.clone().acquire_owned()).await
+    else {
+        return Err(PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "现在登录的人太多，请稍后再试 / too many people are signing in right now: please try again in a minute",
+        ));
+    };
     let checked = user.as_ref().map(|u| u.password_hash.clone());
     let password = password.to_string();
     let right = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         verify_password_or_dummy(&password, checked.as_deref())
     })
     .await
     .unwrap_or(false);
     let Some(user) = user.filter(|_| right) else {
         tracing::info!(%username, client = %client.0, "sign-in refused");
-        guard::sign_in_failed(&state, &username, &client).await?;
         let page = LoginPage {
             ctx,
             failed: true,
@@ -117,7 +127,7 @@ async fn login(
         };
         return Ok((StatusCode::UNAUTHORIZED, render(&page)).into_response());
     };
-    guard::sign_in_succeeded(&state, &username).await?;
+    guard::sign_in_succeeded(&state, &username, &client).await?;
     let token = new_token();
     let expires = Utc::now() + Duration::hours(SESSION_HOURS);
     state
