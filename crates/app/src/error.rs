@@ -19,7 +19,7 @@ pub enum Error {
 
 impl Error {
     /// One bad field.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Error {
+    pub fn invalid(field: &str, message: impl Into<bangbang_domain::validation::Problem>) -> Error {
         let mut errors = FieldErrors::new();
         errors.add(field, message);
         Error::Invalid(errors)

@@ -278,16 +278,15 @@ pub async fn import_file(
         .collect();
     let problems = store.check_import(actor, &items).await?;
     let mut bad: std::collections::BTreeMap<usize, Vec<String>> = std::collections::BTreeMap::new();
-    for (field, message) in problems.iter() {
+    for (field, problem) in problems.problems() {
         let parsed = field
             .strip_prefix("item ")
             .and_then(|rest| rest.split_once(':'))
             .and_then(|(n, f)| n.parse::<usize>().ok().map(|n| (n, f.trim().to_string())));
         if let Some((n, f)) = parsed {
-            let zh = bangbang_domain::validation::message_zh(message);
             bad.entry(n - 1)
                 .or_default()
-                .push(format!("{zh} / {f}: {message}"));
+                .push(format!("{} / {f}: {}", problem.zh(), problem.en()));
         }
     }
     let mut keep = Vec::new();

@@ -3,7 +3,7 @@
 
 use crate::place::{building_number, entrance_number, halfwidth};
 use crate::time::parse_instant;
-use crate::validation::{optional_text, required_text, FieldErrors};
+use crate::validation::{optional_text, required_text, Code, FieldErrors, Problem};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -161,9 +161,12 @@ impl RequestInput {
             Some(text) => Channel::parse(text).unwrap_or_else(|| {
                 errors.add(
                     "channel",
-                    format!(
-                        "unknown channel {text:?}; use one of {}",
-                        names(&Channel::ALL.map(Channel::as_str))
+                    Problem::new(
+                        Code::UnknownChannel,
+                        format!(
+                            "unknown channel {text:?}; use one of {}",
+                            names(&Channel::ALL.map(Channel::as_str))
+                        ),
                     ),
                 );
                 Channel::Api
@@ -175,9 +178,12 @@ impl RequestInput {
             Some(text) => Urgency::parse(text).unwrap_or_else(|| {
                 errors.add(
                     "urgency",
-                    format!(
-                        "unknown urgency {text:?}; use one of {}",
-                        names(&Urgency::ALL.map(Urgency::as_str))
+                    Problem::new(
+                        Code::UnknownUrgency,
+                        format!(
+                            "unknown urgency {text:?}; use one of {}",
+                            names(&Urgency::ALL.map(Urgency::as_str))
+                        ),
                     ),
                 );
                 Urgency::Normal
@@ -203,13 +209,16 @@ impl RequestInput {
         let reporter_phone = match self.reporter_phone.as_deref().map(str::trim) {
             None | Some("") if patrol || channel == Channel::Import => String::new(),
             None | Some("") => {
-                errors.add("reporter.phone", "is required");
+                errors.add("reporter.phone", Problem::required());
                 String::new()
             }
             Some(text) => normalize_phone(text).unwrap_or_else(|| {
                 errors.add(
                     "reporter.phone",
-                    "is not a phone number: use a mobile like 13812345678 or a landline like 022-26281234",
+                    Problem::new(
+                        Code::NotAPhone,
+                        "is not a phone number: use a mobile like 13812345678 or a landline like 022-26281234",
+                    ),
                 );
                 String::new()
             }),
@@ -229,7 +238,13 @@ impl RequestInput {
         )
         .map(|e| entrance_number(&e));
         if entrance.is_some() && building.is_none() {
-            errors.add("address.building", "is required when an entrance is given");
+            errors.add(
+                "address.building",
+                Problem::new(
+                    Code::EntranceWithoutBuilding,
+                    "is required when an entrance is given",
+                ),
+            );
         }
         let room = optional_text(&mut errors, "address.room", self.room.as_deref(), MAX_ROOM)
             .map(|r| r.chars().map(halfwidth).collect());
@@ -244,18 +259,27 @@ impl RequestInput {
             Some(text) => match parse_instant(text) {
                 // A clock a little fast on the client is fine; a date in the future is not.
                 Some(at) if at > now + Duration::minutes(10) => {
-                    errors.add("reported_at", "is in the future");
+                    errors.add(
+                        "reported_at",
+                        Problem::new(Code::InFuture, "is in the future"),
+                    );
                     now
                 }
                 Some(at) if at < earliest() => {
-                    errors.add("reported_at", "is before 2000-01-01");
+                    errors.add(
+                        "reported_at",
+                        Problem::new(Code::TooEarly("2000-01-01".into()), "is before 2000-01-01"),
+                    );
                     now
                 }
                 Some(at) => at,
                 None => {
                     errors.add(
                         "reported_at",
-                        "is not a date: use 2024-07-03, 2024-07-03 09:30 or RFC 3339",
+                        Problem::new(
+                            Code::NotADate,
+                            "is not a date: use 2024-07-03, 2024-07-03 09:30 or RFC 3339",
+                        ),
                     );
                     now
                 }

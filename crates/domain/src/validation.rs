@@ -3,32 +3,145 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Messages keyed by the field path as the client sent it (`reporter.phone`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct FieldErrors(BTreeMap<String, String>);
+/// What is wrong with a field: a code the front ends put in their own words, with the
+/// English sentence the API sends. Nothing reads the sentence back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub code: Code,
+    text: String,
+}
+
+/// The kinds of field problem the front ends know how to say. `Other` is said as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code {
+    Required,
+    /// Longer than this many characters.
+    TooLong(usize),
+    NotAPhone,
+    InFuture,
+    /// Before this date (`2000-01-01`).
+    TooEarly(String),
+    NotADate,
+    TooFarAhead,
+    UnknownCategory,
+    UnknownChannel,
+    UnknownUrgency,
+    UnknownCommunity,
+    /// No such building (its number) in the community.
+    NoSuchBuilding(String),
+    /// No such entrance (building, entrance).
+    NoSuchEntrance(String, String),
+    EntranceWithoutBuilding,
+    NotText,
+    Other,
+}
+
+impl Problem {
+    pub fn new(code: Code, text: impl Into<String>) -> Problem {
+        Problem {
+            code,
+            text: text.into(),
+        }
+    }
+
+    pub fn required() -> Problem {
+        Problem::new(Code::Required, "is required")
+    }
+
+    pub fn too_long(max: usize) -> Problem {
+        Problem::new(
+            Code::TooLong(max),
+            format!("is longer than {max} characters"),
+        )
+    }
+
+    /// The English sentence, as the API sends it.
+    pub fn en(&self) -> &str {
+        &self.text
+    }
+
+    /// The same in Chinese, for the pages and for the reasons an import gives.
+    pub fn zh(&self) -> String {
+        match &self.code {
+            Code::Required => "必填".into(),
+            Code::TooLong(n) => format!("不能超过{n}个字"),
+            Code::NotAPhone => {
+                "电话号码不对：请填11位手机号（如13812345678）或带区号的座机（如022-26281234）"
+                    .into()
+            }
+            Code::TooFarAhead => "不能晚于两年以后".into(),
+            Code::InFuture => "不能是将来的时间".into(),
+            Code::TooEarly(_) => "时间太早了".into(),
+            Code::NotADate => "时间格式不对，例如 2024-07-03 09:30".into(),
+            Code::UnknownCategory => "请选择问题类别".into(),
+            Code::UnknownChannel => "渠道不对".into(),
+            Code::UnknownUrgency => "紧急程度不对".into(),
+            Code::UnknownCommunity => "没有这个社区".into(),
+            Code::NoSuchBuilding(b) => format!("本社区没有{b}号楼"),
+            Code::NoSuchEntrance(b, e) => format!("{b}号楼没有{e}门"),
+            Code::EntranceWithoutBuilding => "选了门，也请选楼号".into(),
+            Code::NotText => "格式不对".into(),
+            Code::Other => self.text.clone(),
+        }
+    }
+}
+
+impl From<&str> for Problem {
+    fn from(text: &str) -> Problem {
+        Problem::new(Code::Other, text)
+    }
+}
+
+impl From<String> for Problem {
+    fn from(text: String) -> Problem {
+        Problem::new(Code::Other, text)
+    }
+}
+
+/// Problems keyed by the field path as the client sent it (`reporter.phone`). Serialised
+/// as the API's `{field: "English sentence"}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<String, Problem>);
+
+impl Serialize for FieldErrors {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (field, problem) in &self.0 {
+            map.serialize_entry(field, problem.en())?;
+        }
+        map.end()
+    }
+}
 
 impl FieldErrors {
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Records the first message for a field; later ones for the same field are dropped
+    /// Records the first problem for a field; later ones for the same field are dropped
     /// so the client sees the most basic problem first.
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.entry(field.into()).or_insert_with(|| message.into());
+    pub fn add(&mut self, field: impl Into<String>, problem: impl Into<Problem>) {
+        self.0.entry(field.into()).or_insert_with(|| problem.into());
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// The English sentence for a field.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+        self.0.get(field).map(Problem::en)
     }
 
+    /// (field, English sentence).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.0.iter().map(|(k, v)| (k.as_str(), v.en()))
+    }
+
+    /// (field, problem), for front ends that say it in their own words.
+    pub fn problems(&self) -> impl Iterator<Item = (&str, &Problem)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 
     /// `Ok(value)` when no field failed, otherwise the errors.
@@ -49,7 +162,11 @@ impl FieldErrors {
 
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", v.en()))
+            .collect();
         f.write_str(&parts.join("; "))
     }
 }
@@ -63,9 +180,9 @@ pub fn required_text(
 ) -> String {
     let value = value.map(str::trim).unwrap_or("");
     if value.is_empty() {
-        errors.add(field, "is required");
+        errors.add(field, Problem::required());
     } else if value.chars().count() > max_chars {
-        errors.add(field, format!("is longer than {max_chars} characters"));
+        errors.add(field, Problem::too_long(max_chars));
     }
     value.to_string()
 }
@@ -79,66 +196,7 @@ pub fn optional_text(
 ) -> Option<String> {
     let value = value.map(str::trim).filter(|v| !v.is_empty())?;
     if value.chars().count() > max_chars {
-        errors.add(field, format!("is longer than {max_chars} characters"));
+        errors.add(field, Problem::too_long(max_chars));
     }
     Some(value.to_string())
-}
-
-/// A field error of the domain (written in English) in Chinese, for the pages and for the
-/// reasons an import gives. Messages it does not know stay as they are.
-pub fn message_zh(message: &str) -> String {
-    let between = |text: &str, start: &str, end: &str| -> Option<String> {
-        text.strip_prefix(start)?
-            .strip_suffix(end)
-            .map(String::from)
-    };
-    if message == "is required" {
-        return "必填".into();
-    }
-    if let Some(n) = between(message, "is longer than ", " characters") {
-        return format!("不能超过{n}个字");
-    }
-    if message.starts_with("is not a phone number") {
-        return "电话号码不对：请填11位手机号（如13812345678）或带区号的座机（如022-26281234）"
-            .into();
-    }
-    if message == "is more than two years ahead" {
-        return "不能晚于两年以后".into();
-    }
-    if message == "is in the future" {
-        return "不能是将来的时间".into();
-    }
-    if message.starts_with("is before 2000") {
-        return "时间太早了".into();
-    }
-    if message.starts_with("is not a date") {
-        return "时间格式不对，例如 2024-07-03 09:30".into();
-    }
-    if message.starts_with("unknown category") {
-        return "请选择问题类别".into();
-    }
-    if message.starts_with("unknown channel") {
-        return "渠道不对".into();
-    }
-    if message.starts_with("unknown urgency") {
-        return "紧急程度不对".into();
-    }
-    if message.starts_with("unknown community") {
-        return "没有这个社区".into();
-    }
-    if let Some(b) = between(message, "there is no building ", " in this community") {
-        return format!("本社区没有{b}号楼");
-    }
-    if let Some(rest) = message.strip_prefix("building ") {
-        if let Some((b, e)) = rest.split_once(" has no entrance ") {
-            return format!("{b}号楼没有{e}门");
-        }
-    }
-    if message.starts_with("is required when an entrance") {
-        return "选了门，也请选楼号".into();
-    }
-    if message == "must be text" {
-        return "格式不对".into();
-    }
-    message.to_string()
 }

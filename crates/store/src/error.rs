@@ -27,7 +27,10 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> StoreError {
+    pub fn invalid(
+        field: &str,
+        message: impl Into<bangbang_domain::validation::Problem>,
+    ) -> StoreError {
         let mut errors = FieldErrors::new();
         errors.add(field, message);
         StoreError::Invalid(errors)

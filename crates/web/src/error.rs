@@ -49,7 +49,10 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    pub fn invalid(
+        field: &str,
+        message: impl Into<bangbang_domain::validation::Problem>,
+    ) -> AppError {
         let mut errors = FieldErrors::new();
         errors.add(field, message);
         AppError::Invalid(errors)

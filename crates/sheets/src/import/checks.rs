@@ -13,6 +13,7 @@
 
 use super::ImportedRow;
 use bangbang_domain::request::{RequestInput, MAX_NOTE};
+use bangbang_domain::validation::{Code, Problem};
 use bangbang_domain::Channel;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
@@ -34,11 +35,11 @@ pub(crate) fn api_refusal(row: &ImportedRow, now: DateTime<Utc>) -> Option<Strin
     };
     let mut problems = Vec::new();
     if let Err(errors) = input.parse(now) {
-        let mut fields: Vec<(&str, &str)> = errors.iter().collect();
+        let mut fields: Vec<(&str, &Problem)> = errors.problems().collect();
         // In the order of a ledger's columns.
         fields.sort_by_key(|(field, _)| ORDER.iter().position(|f| f == field));
-        for (field, message) in fields {
-            problems.push(explain(field, message, row));
+        for (field, problem) in fields {
+            problems.push(explain(field, problem, row));
         }
     }
     if let Some(outcome) = &row.outcome {
@@ -49,12 +50,12 @@ pub(crate) fn api_refusal(row: &ImportedRow, now: DateTime<Utc>) -> Option<Strin
         }
     }
     if let Some(resolved) = row.resolved_at {
-        if let Some(message) = date_refusal(resolved, now) {
+        if let Some(problem) = date_refusal(resolved, now) {
             problems.push(format!(
                 "办结时间{} / the resolved date {} {}",
-                date_zh(&message),
+                date_zh(&problem),
                 local_text(resolved),
-                date_en(&message)
+                date_en(&problem)
             ));
         }
     }
@@ -79,7 +80,7 @@ fn local_text(at: NaiveDateTime) -> String {
 
 /// What the API says about `at` as a request's date, if anything: the same parse, with
 /// every other field fine.
-fn date_refusal(at: NaiveDateTime, now: DateTime<Utc>) -> Option<String> {
+fn date_refusal(at: NaiveDateTime, now: DateTime<Utc>) -> Option<Problem> {
     let probe = RequestInput {
         community: Some("import".into()),
         channel: Some(Channel::Import.as_str().into()),
@@ -90,12 +91,16 @@ fn date_refusal(at: NaiveDateTime, now: DateTime<Utc>) -> Option<String> {
         ..RequestInput::default()
     };
     let errors = probe.parse(now).err()?;
-    errors.get("reported_at").map(str::to_string)
+    let found = errors
+        .problems()
+        .find(|(field, _)| *field == "reported_at")
+        .map(|(_, problem)| problem.clone());
+    found
 }
 
 /// One problem of the row, as `反映事项超过2000字 / the description is longer than 2000
 /// characters`.
-fn explain(field: &str, message: &str, row: &ImportedRow) -> String {
+fn explain(field: &str, problem: &Problem, row: &ImportedRow) -> String {
     let (zh, en) = match field {
         "reporter.name" => ("反映人", "the reporter's name"),
         "reporter.phone" => ("联系电话", "the phone number"),
@@ -107,47 +112,42 @@ fn explain(field: &str, message: &str, row: &ImportedRow) -> String {
         "reported_at" => {
             return format!(
                 "反映时间{} / the date {} {}",
-                date_zh(message),
+                date_zh(problem),
                 local_text(row.reported_at),
-                date_en(message)
+                date_en(problem)
             );
         }
         _ => ("", field),
     };
-    format!("{zh}{} / {en} {message}", problem_zh(message))
+    format!("{zh}{} / {en} {}", problem_zh(problem), problem.en())
 }
 
-/// The Chinese for the domain's messages about a text field.
-fn problem_zh(message: &str) -> String {
-    if let Some(n) = message
-        .strip_prefix("is longer than ")
-        .and_then(|rest| rest.strip_suffix(" characters"))
-    {
-        return format!("超过{n}字");
-    }
-    match message {
-        "is required" => "不能为空".into(),
-        "is required when an entrance is given" => "不能为空（已填写门号）".into(),
-        m if m.starts_with("is not a phone number") => "不是有效的电话号码".into(),
+/// The Chinese for the domain's problems with a text field, as a ledger's reasons say it.
+fn problem_zh(problem: &Problem) -> String {
+    match &problem.code {
+        Code::TooLong(n) => format!("超过{n}字"),
+        Code::Required => "不能为空".into(),
+        Code::EntranceWithoutBuilding => "不能为空（已填写门号）".into(),
+        Code::NotAPhone => "不是有效的电话号码".into(),
         _ => "不符合要求".into(),
     }
 }
 
-/// The Chinese for the domain's messages about a date.
-fn date_zh(message: &str) -> String {
-    match message {
-        "is in the future" => "晚于当前时间".into(),
-        m if m.starts_with("is before ") => format!("早于{}", &m["is before ".len()..]),
+/// The Chinese for the domain's problems with a date.
+fn date_zh(problem: &Problem) -> String {
+    match &problem.code {
+        Code::InFuture => "晚于当前时间".into(),
+        Code::TooEarly(earliest) => format!("早于{earliest}"),
         _ => "超出可接受的范围".into(),
     }
 }
 
-/// The domain's message about a date, except that a year it cannot read at all (before
+/// The domain's sentence about a date, except that a year it cannot read at all (before
 /// 1900) is out of range rather than "not a date".
-fn date_en(message: &str) -> &str {
-    if message.starts_with("is not a date") {
+fn date_en(problem: &Problem) -> &str {
+    if problem.code == Code::NotADate {
         "is out of range"
     } else {
-        message
+        problem.en()
     }
 }

@@ -20,8 +20,8 @@ pub(crate) async fn check(
         match prepare_with(pool, actor, item.draft.clone(), &mut lookups).await {
             Ok(_) => {}
             Err(StoreError::Invalid(fields)) => {
-                for (field, message) in fields.iter() {
-                    errors.add(format!("item {}: {field}", i + 1), message);
+                for (field, problem) in fields.problems() {
+                    errors.add(format!("item {}: {field}", i + 1), problem.clone());
                 }
             }
             Err(e) => return Err(e),
@@ -49,8 +49,8 @@ pub(crate) async fn import(
         match prepare_with(pool, actor, item.draft.clone(), &mut lookups).await {
             Ok(p) => prepared.push((p, item)),
             Err(StoreError::Invalid(fields)) => {
-                for (field, message) in fields.iter() {
-                    errors.add(format!("item {}: {field}", i + 1), message);
+                for (field, problem) in fields.problems() {
+                    errors.add(format!("item {}: {field}", i + 1), problem.clone());
                 }
             }
             Err(e) => return Err(e),

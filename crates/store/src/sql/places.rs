@@ -2,6 +2,7 @@
 
 use crate::model::{Community, NewPlace, PlaceRecord};
 use crate::{StoreError, StoreResult};
+use bangbang_domain::validation::{Code, Problem};
 use bangbang_domain::{category::Category, place::PlaceKind};
 use sqlx::AnyPool;
 
@@ -210,7 +211,7 @@ pub(crate) async fn resolve_address(
     community_id: i64,
     building: Option<&str>,
     entrance: Option<&str>,
-) -> StoreResult<Result<ResolvedAddress, (&'static str, String)>> {
+) -> StoreResult<Result<ResolvedAddress, (&'static str, Problem)>> {
     let Some(building) = building else {
         return Ok(Ok(ResolvedAddress::default()));
     };
@@ -224,7 +225,10 @@ pub(crate) async fn resolve_address(
     let Some((building_id, grid_id)) = found else {
         return Ok(Err((
             "address.building",
-            format!("there is no building {building} in this community"),
+            Problem::new(
+                Code::NoSuchBuilding(building.to_string()),
+                format!("there is no building {building} in this community"),
+            ),
         )));
     };
     let mut address = ResolvedAddress {
@@ -245,7 +249,10 @@ pub(crate) async fn resolve_address(
             None => {
                 return Ok(Err((
                     "address.entrance",
-                    format!("building {building} has no entrance {entrance}"),
+                    Problem::new(
+                        Code::NoSuchEntrance(building.to_string(), entrance.to_string()),
+                        format!("building {building} has no entrance {entrance}"),
+                    ),
                 )))
             }
         }

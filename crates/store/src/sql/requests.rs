@@ -12,7 +12,7 @@ use bangbang_domain::{
     lifecycle::{Action, CloseReason, DispatchTarget},
     request::{request_code, Deadlines, RequestDraft, TRACK_KEY_LEN},
     time::{local_date, to_ms},
-    validation::FieldErrors,
+    validation::{Code, FieldErrors, Problem},
     Role,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -38,7 +38,7 @@ impl Prepared {
 /// (community, building, entrance) as a draft gives them.
 type AddressKey = (i64, Option<String>, Option<String>);
 /// The address resolved, or the field and message saying why not.
-type AddressFound = Result<places::ResolvedAddress, (&'static str, String)>;
+type AddressFound = Result<places::ResolvedAddress, (&'static str, Problem)>;
 
 /// What checking drafts reads from the database, remembered: an import of 50,000 rows asks
 /// about a handful of communities, buildings and categories, not five times per row.
@@ -80,7 +80,10 @@ pub(crate) async fn prepare_with(
     if community.is_none() {
         errors.add(
             "community",
-            format!("unknown community {:?}", draft.community),
+            Problem::new(
+                Code::UnknownCommunity,
+                format!("unknown community {:?}", draft.community),
+            ),
         );
     }
     if let Some(c) = &community {
@@ -99,10 +102,13 @@ pub(crate) async fn prepare_with(
         let known: Vec<&str> = categories.iter().map(|c| c.code.as_str()).collect();
         errors.add(
             "category",
-            format!(
-                "unknown category {:?}; use one of {}",
-                draft.category,
-                known.join(", ")
+            Problem::new(
+                Code::UnknownCategory,
+                format!(
+                    "unknown category {:?}; use one of {}",
+                    draft.category,
+                    known.join(", ")
+                ),
             ),
         );
     }

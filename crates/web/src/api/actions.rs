@@ -99,7 +99,13 @@ pub(crate) async fn read_action(
                         now
                     }
                     Some(at) if at > now + Duration::days(FOLLOW_UP_MAX_DAYS) => {
-                        e.add("next_at", "is more than two years ahead");
+                        e.add(
+                            "next_at",
+                            bangbang_domain::validation::Problem::new(
+                                bangbang_domain::validation::Code::TooFarAhead,
+                                "is more than two years ahead",
+                            ),
+                        );
                         now
                     }
                     Some(at) => at,

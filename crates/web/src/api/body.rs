@@ -66,7 +66,13 @@ impl Body {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => {
-                errors.add(path, "must be text");
+                errors.add(
+                    path,
+                    bangbang_domain::validation::Problem::new(
+                        bangbang_domain::validation::Code::NotText,
+                        "must be text",
+                    ),
+                );
                 None
             }
         }

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use bangbang_domain::validation::{Code, Problem};
 use bangbang_domain::{
     lifecycle::Status,
     request::{Channel, RequestInput},
@@ -95,16 +96,17 @@ async fn reference_errors(
     {
         match state.store.community(slug).await {
             Ok(_) => {}
-            Err(StoreError::NotFound(_)) => {
-                errors.add("community", format!("unknown community {slug:?}"))
-            }
+            Err(StoreError::NotFound(_)) => errors.add(
+                "community",
+                unknown(Code::UnknownCommunity, "community", slug),
+            ),
             Err(e) => return Err(e.into()),
         }
     }
     if let Some(code) = category.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let categories = state.store.categories().await?;
         if !categories.iter().any(|c| c.code == code) {
-            errors.add("category", format!("unknown category {code:?}"));
+            errors.add("category", unknown(Code::UnknownCategory, "category", code));
         }
     }
     Ok(errors)
@@ -165,7 +167,10 @@ pub(crate) async fn community_filter(
     match state.store.community(slug).await {
         Ok(c) if actor.covers(&c.path()) => Ok(Some(c.id)),
         Ok(_) | Err(StoreError::NotFound(_)) => {
-            errors.add("community", format!("unknown community {slug:?}"));
+            errors.add(
+                "community",
+                unknown(Code::UnknownCommunity, "community", slug),
+            );
             Ok(None)
         }
         Err(e) => Err(e.into()),
@@ -187,7 +192,7 @@ async fn list(
     });
     let channel = blank(&q.channel).and_then(|s| {
         Channel::parse(s).or_else(|| {
-            errors.add("channel", format!("unknown channel {s:?}"));
+            errors.add("channel", unknown(Code::UnknownChannel, "channel", s));
             None
         })
     });
@@ -288,4 +293,9 @@ async fn show(
         .log_shown(&actor, std::slice::from_ref(&record))
         .await?;
     Ok(Json(view))
+}
+
+/// `unknown community "x"`, with its code.
+fn unknown(code: Code, what: &str, given: &str) -> Problem {
+    Problem::new(code, format!("unknown {what} {given:?}"))
 }

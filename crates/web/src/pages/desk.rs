@@ -333,9 +333,9 @@ fn action_error(ctx: &Ctx, kind: ActionKind, e: &AppError) -> String {
             )
         }
         AppError::Invalid(fields) => fields
-            .iter()
-            .map(|(field, message)| {
-                format!("{field}: {}", super::i18n::field_message(ctx.lang, message))
+            .problems()
+            .map(|(field, problem)| {
+                format!("{field}: {}", super::i18n::field_message(ctx.lang, problem))
             })
             .collect::<Vec<_>>()
             .join("；"),

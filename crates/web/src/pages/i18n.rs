@@ -265,11 +265,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("common.view", "查看", "View"),
 ];
 
-/// A field error from the domain (written in English) in the page's language.
-pub fn field_message(lang: Lang, message: &str) -> String {
+/// A field problem in the page's language: said from its code, never read back from text.
+pub fn field_message(lang: Lang, problem: &bangbang_domain::validation::Problem) -> String {
     match lang {
-        Lang::En => message.to_string(),
-        Lang::Zh => bangbang_domain::validation::message_zh(message),
+        Lang::En => problem.en().to_string(),
+        Lang::Zh => problem.zh(),
     }
 }
 
@@ -291,19 +291,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn domain_messages_read_in_chinese() {
-        let zh = |m: &str| field_message(Lang::Zh, m);
-        assert_eq!(zh("is required"), "必填");
-        assert_eq!(zh("is longer than 2000 characters"), "不能超过2000个字");
+    fn domain_problems_read_in_chinese() {
+        use bangbang_domain::validation::{Code, Problem};
+        let zh = |p: Problem| field_message(Lang::Zh, &p);
+        assert_eq!(zh(Problem::required()), "必填");
+        assert_eq!(zh(Problem::too_long(2000)), "不能超过2000个字");
         assert!(
-            zh("is not a phone number: use a mobile like 13812345678").starts_with("电话号码不对")
+            zh(Problem::new(Code::NotAPhone, "is not a phone number")).starts_with("电话号码不对")
         );
         assert_eq!(
-            zh("there is no building 99 in this community"),
+            zh(Problem::new(
+                Code::NoSuchBuilding("99".into()),
+                "no building"
+            )),
             "本社区没有99号楼"
         );
-        assert_eq!(zh("building 3 has no entrance 9"), "3号楼没有9门");
-        assert_eq!(field_message(Lang::En, "is required"), "is required");
+        assert_eq!(
+            zh(Problem::new(
+                Code::NoSuchEntrance("3".into(), "9".into()),
+                "no entrance"
+            )),
+            "3号楼没有9门"
+        );
+        // Text without a code is said as written, in both languages.
+        assert_eq!(zh(Problem::from("must be a number")), "must be a number");
+        assert_eq!(field_message(Lang::En, &Problem::required()), "is required");
     }
 
     #[test]

@@ -16,8 +16,8 @@ impl FormState {
     /// The same form with its error messages in the page's language.
     pub fn localized(mut self, lang: super::i18n::Lang) -> FormState {
         let mut errors = FieldErrors::new();
-        for (field, message) in self.errors.iter() {
-            errors.add(field, super::i18n::field_message(lang, message));
+        for (field, problem) in self.errors.problems() {
+            errors.add(field, super::i18n::field_message(lang, problem));
         }
         self.errors = errors;
         self
