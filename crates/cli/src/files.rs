@@ -8,7 +8,7 @@ use bangbang_domain::{
     lifecycle::Status,
     request::Channel,
     time::{parse_date, Period},
-    Actor, Role,
+    Actor,
 };
 use bangbang_sheets::{Format, View};
 use bangbang_store::{RequestFilter, SqlStore, Store};
@@ -16,16 +16,9 @@ use bangbang_web::pages::report::report_html;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The command line acts with the whole database in reach.
+/// The command line acts with the whole database in reach, and no account.
 pub fn operator() -> Actor {
-    Actor {
-        user_id: 0,
-        username: "cli".into(),
-        display_name: "命令行".into(),
-        role: Role::Admin,
-        scope: None,
-        skills: Vec::new(),
-    }
+    Actor::operator()
 }
 
 fn app_error(e: bangbang_app::Error) -> anyhow::Error {

@@ -74,7 +74,9 @@ impl CommunityPath {
 /// A signed-in user, as the rules see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub user_id: i64,
+    /// The account acting, for a signed-in user; `None` for a resident on the public pages
+    /// and for the command line's operator, who act without one.
+    pub user_id: Option<i64>,
     pub username: String,
     pub display_name: String,
     pub role: Role,
@@ -127,7 +129,7 @@ impl Actor {
         }
         if self.role == Role::Volunteer
             && request.status != Status::Pooled
-            && request.assignee_id != Some(self.user_id)
+            && !self.is_assignee(request)
         {
             return Err(AccessError::OutOfScope);
         }
@@ -141,7 +143,7 @@ impl Actor {
             Role::Staff | Role::Admin => true,
             // Only while the job is theirs and in hand: from acceptance to resolution.
             Role::Volunteer => {
-                request.assignee_id == Some(self.user_id)
+                self.is_assignee(request)
                     && matches!(request.status, Status::Accepted | Status::InProgress)
             }
             Role::GridWorker | Role::Supervisor | Role::Resident => false,
@@ -164,16 +166,34 @@ impl Actor {
         )
     }
 
-    /// The resident of a community's public pages, as an actor.
+    /// The resident of a community's public pages, as an actor: no account.
     pub fn resident(community_id: i64) -> Actor {
         Actor {
-            user_id: 0,
+            user_id: None,
             username: "resident".into(),
             display_name: "居民".into(),
             role: Role::Resident,
             scope: Some(community_id),
             skills: Vec::new(),
         }
+    }
+
+    /// The operator at the command line (imports, exports, reports, administration): the
+    /// whole deployment in reach, and no account.
+    pub fn operator() -> Actor {
+        Actor {
+            user_id: None,
+            username: "cli".into(),
+            display_name: "命令行".into(),
+            role: Role::Admin,
+            scope: None,
+            skills: Vec::new(),
+        }
+    }
+
+    /// Whether the request is assigned to this actor's account.
+    pub fn is_assignee(&self, request: &RequestFacts) -> bool {
+        self.user_id.is_some() && request.assignee_id == self.user_id
     }
 
     /// Whether this role may ever take an action of `kind`, whatever the request.
@@ -219,7 +239,7 @@ impl Actor {
                 )))
             };
         }
-        if request.assignee_id == Some(self.user_id) {
+        if self.is_assignee(request) {
             Ok(())
         } else {
             Err(AccessError::Forbidden(
@@ -261,7 +281,7 @@ mod tests {
 
     fn actor(role: Role, scope: Option<i64>) -> Actor {
         Actor {
-            user_id: 10,
+            user_id: Some(10),
             username: "u".into(),
             display_name: "U".into(),
             role,
@@ -277,6 +297,25 @@ mod tests {
             category: "sewer_overflow".into(),
             assignee_id: assignee,
         }
+    }
+
+    #[test]
+    fn actors_without_an_account_are_nobodys_assignee() {
+        let facts = RequestFacts {
+            path: CommunityPath {
+                district_id: 1,
+                subdistrict_id: 2,
+                community_id: 3,
+            },
+            status: Status::Submitted,
+            category: "other".into(),
+            assignee_id: None,
+        };
+        // No account is not "the same account" as no assignee.
+        assert!(!Actor::resident(3).is_assignee(&facts));
+        assert!(!Actor::operator().is_assignee(&facts));
+        assert_eq!(Actor::operator().user_id, None);
+        assert_eq!(Actor::resident(3).user_id, None);
     }
 
     #[test]

@@ -142,7 +142,7 @@ mod tests {
 
     fn actor(role: Role, scope: Option<i64>, skills: &[&str]) -> Actor {
         Actor {
-            user_id: ME,
+            user_id: Some(ME),
             username: "me".into(),
             display_name: "我".into(),
             role,

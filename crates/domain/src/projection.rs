@@ -44,7 +44,7 @@ impl Projection {
     pub fn apply(
         &mut self,
         action: &Action,
-        actor_id: i64,
+        actor_id: Option<i64>,
         at_ms: i64,
     ) -> Result<(), LifecycleError> {
         let next = action.next_state(self.status)?;
@@ -73,7 +73,7 @@ impl Projection {
                 // Claiming from the pool makes the claimer the assignee; accepting a
                 // dispatch keeps the assignee (or partner) it was sent to.
                 if self.status == Status::Pooled {
-                    self.assignee_id = Some(actor_id);
+                    self.assignee_id = actor_id;
                 }
             }
             Action::Decline { .. } => {
@@ -126,20 +126,20 @@ mod tests {
             &Action::Dispatch {
                 target: DispatchTarget::Pool,
             },
-            1,
+            Some(1),
             100,
         )
         .unwrap();
         assert_eq!(p.first_response_ms, Some(100));
-        p.apply(&Action::Accept, 42, 200).unwrap();
+        p.apply(&Action::Accept, Some(42), 200).unwrap();
         assert_eq!(p.assignee_id, Some(42));
-        p.apply(&Action::Start, 42, 300).unwrap();
+        p.apply(&Action::Start, Some(42), 300).unwrap();
         p.apply(
             &Action::Resolve {
                 outcome: "修好了".into(),
                 minutes: 45,
             },
-            42,
+            Some(42),
             400,
         )
         .unwrap();
@@ -152,7 +152,7 @@ mod tests {
                 satisfaction: Satisfaction::Basic,
                 note: String::new(),
             },
-            1,
+            Some(1),
             500,
         )
         .unwrap();
@@ -164,7 +164,7 @@ mod tests {
     fn a_refused_action_changes_nothing() {
         let mut p = Projection::submitted();
         let before = p.clone();
-        assert!(p.apply(&Action::Start, 1, 100).is_err());
+        assert!(p.apply(&Action::Start, Some(1), 100).is_err());
         assert_eq!(p, before);
     }
 
@@ -175,12 +175,12 @@ mod tests {
             id: 7,
             name: "王芳".into(),
         };
-        p.apply(&Action::Dispatch { target }, 1, 100).unwrap();
+        p.apply(&Action::Dispatch { target }, Some(1), 100).unwrap();
         p.apply(
             &Action::Decline {
                 reason: "出差".into(),
             },
-            7,
+            Some(7),
             200,
         )
         .unwrap();

@@ -137,7 +137,7 @@ async fn main() {
     let store = SqlStore::connect(&url).await.unwrap();
     let slugs = communities(&store).await;
     let admin = Actor {
-        user_id: 0,
+        user_id: None,
         username: "bench".into(),
         display_name: "bench".into(),
         role: Role::Admin,

@@ -109,9 +109,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Logs the requests among `records` whose personal data `viewer` is shown in full.
     async fn log_shown(&self, viewer: &Actor, records: &[RequestRecord]) -> StoreResult<()> {
-        if viewer.user_id <= 0 {
-            return Ok(()); // the command line's operator and residents are not users
-        }
+        let Some(user_id) = viewer.user_id else {
+            return Ok(()); // the command line's operator and residents have no account
+        };
         let shown: Vec<i64> = records
             .iter()
             .filter(|r| viewer.sees_personal_data(&r.facts()))
@@ -120,7 +120,7 @@ pub trait Store: Send + Sync + 'static {
         if shown.is_empty() {
             return Ok(());
         }
-        self.log_personal_data_reads(viewer.user_id, &shown).await
+        self.log_personal_data_reads(user_id, &shown).await
     }
 
     // Figures and integrity.

@@ -86,7 +86,7 @@ pub struct UserRecord {
 impl UserRecord {
     pub fn actor(&self) -> bangbang_domain::Actor {
         bangbang_domain::Actor {
-            user_id: self.id,
+            user_id: Some(self.id),
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             role: self.role,

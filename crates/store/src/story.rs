@@ -113,7 +113,7 @@ pub async fn fixture(store: &dyn Store) -> Fixture {
     let other = store.community("dadi").await.unwrap();
     Fixture {
         admin: Actor {
-            user_id: 0,
+            user_id: None,
             username: "admin".into(),
             display_name: "管理员".into(),
             role: Role::Admin,
@@ -265,7 +265,7 @@ pub async fn run_story(store: &dyn Store) {
 
     // 派单 to a named volunteer, who accepts, starts and resolves.
     let target = DispatchTarget::Volunteer {
-        id: f.volunteer.user_id,
+        id: f.volunteer.user_id.unwrap(),
         name: f.volunteer.display_name.clone(),
     };
     let r = store
@@ -279,7 +279,7 @@ pub async fn run_story(store: &dyn Store) {
         .unwrap();
     assert_eq!(
         (r.status(), r.state.assignee_id),
-        (Status::Dispatched, Some(f.volunteer.user_id))
+        (Status::Dispatched, f.volunteer.user_id)
     );
     assert_eq!(r.assignee_name.as_deref(), Some("VOL1"));
     // The other volunteer cannot accept what was sent to someone else, and cannot learn
@@ -506,12 +506,12 @@ pub async fn run_story(store: &dyn Store) {
     let candidates = store.volunteer_candidates(f.community.id).await.unwrap();
     let vol1 = candidates
         .iter()
-        .find(|c| c.user_id == f.volunteer.user_id)
+        .find(|c| Some(c.user_id) == f.volunteer.user_id)
         .unwrap();
     assert_eq!(vol1.resolved, 1);
     let vol2 = candidates
         .iter()
-        .find(|c| c.user_id == f.volunteer2.user_id)
+        .find(|c| Some(c.user_id) == f.volunteer2.user_id)
         .unwrap();
     assert_eq!(vol2.open_load, 0, "long-term work is not counted as load");
     let search = RequestFilter {
@@ -552,7 +552,7 @@ pub async fn run_story(store: &dyn Store) {
 
     // Sessions.
     store
-        .create_session("hash-1", f.staff.user_id, i64::MAX)
+        .create_session("hash-1", f.staff.user_id.unwrap(), i64::MAX)
         .await
         .unwrap();
     assert_eq!(
@@ -560,7 +560,7 @@ pub async fn run_story(store: &dyn Store) {
         f.staff.user_id
     );
     store
-        .create_session("hash-old", f.staff.user_id, 10)
+        .create_session("hash-old", f.staff.user_id.unwrap(), 10)
         .await
         .unwrap();
     assert!(matches!(
@@ -569,7 +569,7 @@ pub async fn run_story(store: &dyn Store) {
     ));
     // The next sign-in sweeps expired sessions away.
     store
-        .create_session("hash-2", f.staff.user_id, i64::MAX)
+        .create_session("hash-2", f.staff.user_id.unwrap(), i64::MAX)
         .await
         .unwrap();
     assert!(
@@ -597,7 +597,7 @@ pub async fn run_hours_and_import(store: &dyn Store) {
         .await
         .unwrap();
     let target = DispatchTarget::Volunteer {
-        id: f.volunteer.user_id,
+        id: f.volunteer.user_id.unwrap(),
         name: f.volunteer.display_name.clone(),
     };
     store
@@ -629,7 +629,7 @@ pub async fn run_hours_and_import(store: &dyn Store) {
     assert_eq!(totals.len(), 1);
     assert_eq!(
         (totals[0].user_id, totals[0].jobs, totals[0].minutes),
-        (f.volunteer.user_id, 1, 90)
+        (f.volunteer.user_id.unwrap(), 1, 90)
     );
     // Reopening takes the hours back, in the ledger as a reversal.
     store
@@ -644,7 +644,7 @@ pub async fn run_hours_and_import(store: &dyn Store) {
         .await
         .unwrap();
     let ledger = store
-        .hours_ledger(f.volunteer.user_id, all_from, all_to)
+        .hours_ledger(f.volunteer.user_id.unwrap(), all_from, all_to)
         .await
         .unwrap();
     let minutes: Vec<i64> = ledger.iter().map(|e| e.minutes).collect();
@@ -660,7 +660,7 @@ pub async fn run_hours_and_import(store: &dyn Store) {
     let seq = store
         .record_activity_hours(
             &f.staff,
-            f.volunteer2.user_id,
+            f.volunteer2.user_id.unwrap(),
             120,
             "社区清洁日",
             at("2024-07-06 10:00"),
@@ -670,13 +670,25 @@ pub async fn run_hours_and_import(store: &dyn Store) {
     assert!(seq > 0);
     assert!(matches!(
         store
-            .record_activity_hours(&f.volunteer, f.volunteer2.user_id, 60, "x", Utc::now())
+            .record_activity_hours(
+                &f.volunteer,
+                f.volunteer2.user_id.unwrap(),
+                60,
+                "x",
+                Utc::now()
+            )
             .await,
         Err(StoreError::Forbidden(_))
     ));
     assert!(matches!(
         store
-            .record_activity_hours(&f.other_staff, f.volunteer2.user_id, 60, "x", Utc::now())
+            .record_activity_hours(
+                &f.other_staff,
+                f.volunteer2.user_id.unwrap(),
+                60,
+                "x",
+                Utc::now()
+            )
             .await,
         Err(StoreError::NotFound(_))
     ));

@@ -49,7 +49,13 @@ async fn each_community_has_its_own_chain(store: SqlStore) {
         }
     }
     let hours_seq = store
-        .record_activity_hours(&f.staff, f.volunteer2.user_id, 60, "清洁日", Utc::now())
+        .record_activity_hours(
+            &f.staff,
+            f.volunteer2.user_id.unwrap(),
+            60,
+            "清洁日",
+            Utc::now(),
+        )
         .await
         .unwrap();
 

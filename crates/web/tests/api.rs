@@ -41,11 +41,11 @@ impl TestApp {
         TestApp {
             base,
             http: reqwest::Client::new(),
-            staff: token_for(&store, f.staff.user_id).await,
-            other_staff: token_for(&store, f.other_staff.user_id).await,
-            volunteer: token_for(&store, f.volunteer.user_id).await,
-            volunteer2: token_for(&store, f.volunteer2.user_id).await,
-            supervisor: token_for(&store, f.supervisor.user_id).await,
+            staff: token_for(&store, f.staff.user_id.unwrap()).await,
+            other_staff: token_for(&store, f.other_staff.user_id.unwrap()).await,
+            volunteer: token_for(&store, f.volunteer.user_id.unwrap()).await,
+            volunteer2: token_for(&store, f.volunteer2.user_id.unwrap()).await,
+            supervisor: token_for(&store, f.supervisor.user_id.unwrap()).await,
             store,
         }
     }

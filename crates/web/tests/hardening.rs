@@ -50,7 +50,7 @@ impl Site {
             .unwrap();
         let token = new_token();
         store
-            .add_token(f.staff.user_id, &hash_token(&token), "test")
+            .add_token(f.staff.user_id.unwrap(), &hash_token(&token), "test")
             .await
             .unwrap();
         let state = AppState::new(Arc::new(store.clone()), bangbang_store::testing::temp_dir())

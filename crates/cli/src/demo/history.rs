@@ -250,7 +250,7 @@ fn who_is(cast: &Cast, volunteer: &Actor) -> Who {
     Who::Volunteer(
         cast.volunteers
             .iter()
-            .position(|v| v.user_id == volunteer.user_id)
+            .position(|v| v.user_id.unwrap() == volunteer.user_id.unwrap())
             .unwrap_or(0),
     )
 }
@@ -415,7 +415,9 @@ fn long_term_plan(cast: &Cast, draft: RequestDraft, rng: &mut StdRng) -> Plan {
 fn target(cast: &Cast, who: Who) -> DispatchTarget {
     match who {
         Who::Volunteer(i) => DispatchTarget::Volunteer {
-            id: cast.volunteers[i].user_id,
+            id: cast.volunteers[i]
+                .user_id
+                .expect("the demo's volunteers have accounts"),
             name: cast.volunteers[i].display_name.clone(),
         },
         _ => DispatchTarget::Pool,

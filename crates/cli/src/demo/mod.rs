@@ -304,7 +304,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<bool> {
                     store
                         .record_activity_hours(
                             &cast.staff[0],
-                            v.user_id,
+                            v.user_id.unwrap(),
                             hours * 60,
                             "往年社区志愿服务累计（2023年度台账）",
                             before,

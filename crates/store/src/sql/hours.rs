@@ -96,7 +96,7 @@ pub(crate) async fn record_activity(
     let event = NewEvent {
         request_id: None,
         actor: &actor.username,
-        actor_id: Some(actor.user_id),
+        actor_id: actor.user_id,
         at_ms: to_ms(at),
         kind: EventKind::HoursRecorded,
         data: json!({"volunteer_id": volunteer_id, "volunteer": name, "minutes": minutes, "activity": activity}),

@@ -233,7 +233,7 @@ pub(crate) async fn insert(
     let event = NewEvent {
         request_id: Some(id),
         actor: &actor.username,
-        actor_id: Some(actor.user_id).filter(|id| *id > 0),
+        actor_id: actor.user_id,
         at_ms: to_ms(recorded_at),
         kind: bangbang_domain::EventKind::Created,
         data,
@@ -321,7 +321,7 @@ pub(crate) async fn apply_in(
     let event = NewEvent {
         request_id: Some(id),
         actor: &actor.username,
-        actor_id: Some(actor.user_id).filter(|id| *id > 0),
+        actor_id: actor.user_id,
         at_ms: to_ms(at),
         kind: decision.event_kind,
         data: decision.event_data.clone(),

@@ -217,7 +217,15 @@ async fn list(
     }
     let filter = RequestFilter {
         scope: actor.scope,
-        volunteer_id: (actor.role == Role::Volunteer).then_some(actor.user_id),
+        volunteer_id: match (actor.role, actor.user_id) {
+            (Role::Volunteer, Some(id)) => Some(id),
+            (Role::Volunteer, None) => {
+                return Err(AppError::Forbidden(
+                    "a volunteer acts through an account".into(),
+                ))
+            }
+            _ => None,
+        },
         assignee_id: None,
         community_id,
         status,

@@ -61,6 +61,16 @@ struct VolunteerPage {
     back: &'static str,
 }
 
+/// The volunteer's account: every signed-in actor has one.
+fn account(actor: &Actor) -> Result<i64, PageError> {
+    actor.user_id.ok_or_else(|| {
+        PageError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "请用志愿者账号登录 / sign in with a volunteer account",
+        )
+    })
+}
+
 async fn jobs(
     state: &AppState,
     actor: &Actor,
@@ -68,7 +78,7 @@ async fn jobs(
 ) -> Result<Vec<Job>, PageError> {
     let filter = RequestFilter {
         scope: actor.scope,
-        volunteer_id: Some(actor.user_id),
+        volunteer_id: Some(account(actor)?),
         limit: 200,
         ..filter
     };
@@ -86,7 +96,7 @@ async fn tasks(
         &state,
         &actor,
         RequestFilter {
-            assignee_id: Some(actor.user_id),
+            assignee_id: Some(account(&actor)?),
             ..Default::default()
         },
     )
@@ -94,7 +104,7 @@ async fn tasks(
     // From the hours ledger, so every job and activity counts, however many there are.
     let minutes: i64 = state
         .store
-        .hours_ledger(actor.user_id, 0, i64::MAX)
+        .hours_ledger(account(&actor)?, 0, i64::MAX)
         .await?
         .iter()
         .map(|e| e.minutes)

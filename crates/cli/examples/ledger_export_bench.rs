@@ -1,7 +1,7 @@
 //! How long a ledger export of N requests takes, and how much memory it needs, through the
 //! real path: SQLite → keyset pages → the streaming .xlsx / .csv writers.
 //!
-//! `cargo run --release -p bangbang --example export_bench -- 1000000`
+//! `cargo run --release -p bangbang --example ledger_export_bench -- 1000000`
 //!
 //! The requests are bulk-inserted straight into the requests table (the export reads
 //! nothing else), so the set-up takes seconds, not the hours a million real lifecycles
