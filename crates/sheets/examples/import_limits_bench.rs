@@ -6,62 +6,20 @@
 //!
 //! `cargo run --release -p bangbang-sheets --example import_limits_bench`
 
+use bangbang_sheets::fixtures::heap::{measure_peak, PeakHeap};
 use bangbang_sheets::fixtures::hostile::HOSTILE;
 use bangbang_sheets::{read_table, Format, LedgerRow, LedgerWriter, View};
 use chrono::{Duration, NaiveDate};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    let now = CURRENT.fetch_add(by, Relaxed) + by;
-    PEAK.fetch_max(now, Relaxed);
-}
-
-// SAFETY: every call is passed straight to the system allocator; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        CURRENT.fetch_sub(layout.size(), Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            if new_size > layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Relaxed);
-            }
-        }
-        p
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static HEAP: PeakHeap = PeakHeap;
 
 /// Reads `bytes` as `name` and prints one line: what, size, outcome, time, peak heap.
 fn measure(what: &str, name: &str, bytes: &[u8]) {
-    let base = CURRENT.load(Relaxed);
-    PEAK.store(base, Relaxed);
     let started = Instant::now();
-    let result = read_table(bytes, name);
+    let (result, peak) = measure_peak(|| read_table(bytes, name));
     let elapsed = started.elapsed();
-    let peak = PEAK.load(Relaxed) - base;
     let outcome = match &result {
         Ok(table) => format!("read: {} rows", table.len()),
         Err(e) => format!("refused: {e}"),

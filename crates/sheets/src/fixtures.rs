@@ -3,6 +3,7 @@
 
 pub mod craft;
 mod deflate;
+pub mod heap;
 pub mod hostile;
 
 use crate::SheetError;

@@ -8,60 +8,13 @@
 //! land in another's measurement.
 
 use bangbang_sheets::fixtures::craft::{xlsx, Part, Xls, SHEET_HEAD};
+use bangbang_sheets::fixtures::heap::{measure_peak, PeakHeap};
 use bangbang_sheets::fixtures::hostile::HOSTILE;
 use bangbang_sheets::{read_table, read_table_with, ImportLimits, Limit, SheetError};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    let now = CURRENT.fetch_add(by, Relaxed) + by;
-    PEAK.fetch_max(now, Relaxed);
-}
-
-// SAFETY: every call is passed straight to the system allocator; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        CURRENT.fetch_sub(layout.size(), Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            if new_size > layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Relaxed);
-            }
-        }
-        p
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static HEAP: PeakHeap = PeakHeap;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -72,10 +25,7 @@ fn serial() -> MutexGuard<'static, ()> {
 /// Runs `read` and returns its result and the most heap it held above what was held
 /// before it started.
 fn peak_of<T>(read: impl FnOnce() -> T) -> (T, usize) {
-    let base = CURRENT.load(Relaxed);
-    PEAK.store(base, Relaxed);
-    let out = read();
-    (out, PEAK.load(Relaxed) - base)
+    measure_peak(read)
 }
 
 const MB: usize = 1024 * 1024;
