@@ -4,5 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod charts;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod photos;
 pub mod qr;

@@ -868,58 +868,6 @@ async fn wrong_tracking_codes_lock_the_address(site: Site) {
         .is_none());
 }
 
-/// A 3 × 2 RGB PNG, written by hand (a stored zlib block needs no compressor).
-fn tiny_png() -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for b in bytes {
-            crc ^= u32::from(*b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend(data);
-        out.extend(&body);
-        out.extend(crc32(&body).to_be_bytes());
-    }
-    let (w, h) = (3u32, 2u32);
-    let mut raw = Vec::new();
-    for y in 0..h {
-        raw.push(0); // no filter
-        for x in 0..w {
-            raw.extend([(x * 80) as u8, (y * 120) as u8, 200]);
-        }
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for byte in &raw {
-        a = (a + u32::from(*byte)) % 65521;
-        b = (b + a) % 65521;
-    }
-    let mut zlib = vec![0x78, 0x01, 0x01];
-    zlib.extend((raw.len() as u16).to_le_bytes());
-    zlib.extend((!(raw.len() as u16)).to_le_bytes());
-    zlib.extend(&raw);
-    zlib.extend(((b << 16) | a).to_be_bytes());
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend(w.to_be_bytes());
-    ihdr.extend(h.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &zlib);
-    chunk(&mut png, b"IEND", &[]);
-    png
-}
-
 async fn photos_are_shown_only_within_their_requests_scope(site: Site) {
     let resident = Site::browser();
     let csrf = site.csrf(&resident, "/c/liuxiali/ask").await;
@@ -929,7 +877,7 @@ async fn photos_are_shown_only_within_their_requests_scope(site: Site) {
     }
     let form = form.part(
         "photo",
-        reqwest::multipart::Part::bytes(tiny_png())
+        reqwest::multipart::Part::bytes(bangbang_media::fixtures::png(3, 2, 2))
             .file_name("drain.png")
             .mime_str("image/png")
             .unwrap(),
