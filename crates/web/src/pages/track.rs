@@ -171,13 +171,8 @@ fn too_many() -> PageError {
 /// Compares the stored key with the one given, in time that does not depend on where
 /// they differ.
 fn keys_match(stored: &str, given: &str) -> bool {
-    !stored.is_empty()
-        && stored.len() == given.len()
-        && stored
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b.to_ascii_uppercase()))
-            == 0
+    // `parse_tracking_code` has already upper-cased what was given.
+    !stored.is_empty() && super::form::constant_time_eq(stored.as_bytes(), given.as_bytes())
 }
 
 async fn track_page(
