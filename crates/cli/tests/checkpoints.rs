@@ -127,7 +127,7 @@ async fn rewrite_and_rehash(store: &SqlStore, community_id: i64, chain_seq: i64)
         .unwrap();
     for (seq, position) in rows {
         let (seq, request_id, actor, actor_id, at_ms, kind, data, _): EventRow = sqlx::query_as(
-            "SELECT seq, request_id, actor, actor_id, at_ms, kind, data, hash FROM events WHERE seq = $1",
+            "SELECT seq, request_id, actor, actor_id, at_ms, kind, CAST(data AS TEXT), hash FROM events WHERE seq = $1",
         )
         .bind(seq)
         .fetch_one(store.pool())

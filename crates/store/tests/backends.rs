@@ -130,7 +130,7 @@ async fn tampering_test(store: SqlStore) {
     let pool = store.pool();
 
     // Altered data in event 3.
-    let (data,): (String,) = sqlx::query_as("SELECT data FROM events WHERE seq = 3")
+    let (data,): (String,) = sqlx::query_as("SELECT CAST(data AS TEXT) FROM events WHERE seq = 3")
         .fetch_one(pool)
         .await
         .unwrap();
@@ -143,7 +143,12 @@ async fn tampering_test(store: SqlStore) {
         store.verify_ledger().await.unwrap().fault,
         Some(LedgerFault::Altered { seq: 3 })
     );
-    sqlx::query("UPDATE events SET data = $1 WHERE seq = 3")
+    // PostgreSQL keeps event data as jsonb, and a bound text must be cast to it.
+    let restore = match store.backend() {
+        Backend::Postgres => "UPDATE events SET data = CAST($1 AS jsonb) WHERE seq = 3",
+        Backend::Sqlite => "UPDATE events SET data = $1 WHERE seq = 3",
+    };
+    sqlx::query(restore)
         .bind(&data)
         .execute(pool)
         .await

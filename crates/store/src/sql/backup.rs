@@ -4,10 +4,10 @@
 //! otherwise trusting it. PostgreSQL has its own tools (pg_dump, base backups); nothing here
 //! pretends to replace them.
 
-use super::{Backend, SqlStore, MIGRATE_SQLITE};
+use super::{Pools, SqlStore, MIGRATE_SQLITE};
 use crate::{StoreError, StoreResult};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::Executor;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Executor, SqlitePool};
 use std::io::Read;
 use std::path::Path;
 use std::str::FromStr;
@@ -22,11 +22,7 @@ impl SqlStore {
     /// held up by it either (WAL lets one writer go on beside readers).
     #[tracing::instrument(skip_all, fields(path = %path.display()))]
     pub async fn copy_sqlite_into(&self, path: &Path) -> StoreResult<()> {
-        if self.backend != Backend::Sqlite {
-            return Err(StoreError::Database(sqlx::Error::Configuration(
-                "only an SQLite database can be copied this way; use pg_dump for PostgreSQL".into(),
-            )));
-        }
+        let pool = self.sqlite_pool()?;
         let target = path.to_str().ok_or_else(|| {
             StoreError::Database(sqlx::Error::Configuration(
                 format!("the path {} is not valid UTF-8", path.display()).into(),
@@ -34,7 +30,7 @@ impl SqlStore {
         })?;
         sqlx::query("VACUUM INTO $1")
             .bind(target)
-            .execute(&self.pool)
+            .execute(pool)
             .await?;
         Ok(())
     }
@@ -57,23 +53,14 @@ impl SqlStore {
             }
             Err(e) => return Err(StoreError::Database(sqlx::Error::Io(e))),
         }
-        sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}?mode=rw", path.display());
-        let pool = AnyPoolOptions::new()
+        let options = SqliteConnectOptions::from_str(&url)?.busy_timeout(Duration::from_secs(15));
+        let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA busy_timeout = 15000").await?;
-                    Ok(())
-                })
-            })
-            .connect_with(AnyConnectOptions::from_str(&url)?)
+            .connect_with(options)
             .await?;
-        let store = SqlStore {
-            pool,
-            backend: Backend::Sqlite,
-        };
+        let store = SqlStore::from_pools(Pools::Sqlite(pool), &url)?;
         if let Err(e) = store.check_copy().await {
             store.close().await;
             return Err(e);
@@ -83,8 +70,9 @@ impl SqlStore {
 
     /// SQLite's own consistency check, then bangbang's schema and its version.
     async fn check_copy(&self) -> StoreResult<()> {
+        let pool = self.sqlite_pool()?;
         let (check,): (String,) = sqlx::query_as("PRAGMA quick_check")
-            .fetch_one(&self.pool)
+            .fetch_one(pool)
             .await
             .map_err(|e| corrupt(format!("SQLite cannot read it: {e}")))?;
         if check != "ok" {
@@ -92,7 +80,7 @@ impl SqlStore {
         }
         let versions: Vec<(i64,)> =
             sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-                .fetch_all(&self.pool)
+                .fetch_all(pool)
                 .await
                 .map_err(|_| {
                     corrupt("it is not a bangbang database (it has no bangbang schema)")
@@ -101,7 +89,7 @@ impl SqlStore {
             "SELECT name FROM sqlite_master WHERE type = 'table' \
              AND name IN ('ledger_head', 'events', 'requests')",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(pool)
         .await?;
         if versions.is_empty() || tables.len() != 3 {
             return Err(corrupt(
@@ -122,8 +110,21 @@ impl SqlStore {
     /// Takes an SQLite copy out of WAL mode, so that it is one self-contained file that can
     /// be moved, mailed or put on a USB stick. Only for a copy this store alone has open.
     pub async fn make_single_file(&self) -> StoreResult<()> {
-        self.pool.execute("PRAGMA journal_mode = DELETE").await?;
+        self.sqlite_pool()?
+            .execute("PRAGMA journal_mode = DELETE")
+            .await?;
         Ok(())
+    }
+}
+
+impl SqlStore {
+    fn sqlite_pool(&self) -> StoreResult<&SqlitePool> {
+        match &self.pools {
+            Pools::Sqlite(pool) => Ok(pool),
+            Pools::Postgres(_) => Err(StoreError::Database(sqlx::Error::Configuration(
+                "only an SQLite database can be copied this way; use pg_dump for PostgreSQL".into(),
+            ))),
+        }
     }
 }
 

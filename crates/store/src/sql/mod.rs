@@ -1,20 +1,11 @@
-//! [`SqlStore`]: the [`Store`](crate::Store) on SQLite or PostgreSQL through sqlx's `Any`
-//! driver. One module per concern; SQL text lives next to the code that runs it.
+//! [`SqlStore`]: the [`Store`](crate::Store) on SQLite or PostgreSQL, each through its own
+//! native sqlx driver. The queries are written once (`queries/`) and compiled twice, by
+//! [`sqlite`] and [`postgres`], against each driver's concrete types; a store holds one
+//! native pool and sends every call to the dialect it was opened with.
 
-mod args;
 mod backup;
-mod checkpoints;
-mod desk;
-mod hours;
-mod import;
-mod ledger;
-mod places;
-mod report;
-mod requests;
-mod rows;
-mod stats;
-mod throttle;
-mod users;
+mod postgres;
+mod sqlite;
 
 use crate::{chains::*, model::*, Store, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -26,8 +17,10 @@ use bangbang_domain::{
     Role,
 };
 use chrono::{DateTime, Utc};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AnyPool, Executor, PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -56,10 +49,29 @@ impl Backend {
     }
 }
 
+/// The native pool a store was opened with.
+#[derive(Clone)]
+enum Pools {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
 #[derive(Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
-    backend: Backend,
+    pools: Pools,
+    raw: AnyPool,
+}
+
+/// Sends a call to the query module of the store's dialect:
+/// `on!(self, places::community(slug))` runs `sqlite::places::community(pool, slug)` or
+/// `postgres::places::community(pool, slug)`.
+macro_rules! on {
+    ($store:expr, $module:ident :: $func:ident ( $($arg:expr),* )) => {
+        match &$store.pools {
+            Pools::Sqlite(pool) => sqlite::$module::$func(pool, $($arg),*).await,
+            Pools::Postgres(pool) => postgres::$module::$func(pool, $($arg),*).await,
+        }
+    };
 }
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -76,99 +88,123 @@ impl SqlStore {
     /// 16 on PostgreSQL). Instances sharing one PostgreSQL server divide its
     /// `max_connections` between them.
     pub async fn connect_with(url: &str, pool_size: Option<u32>) -> StoreResult<SqlStore> {
-        sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or_else(|| {
             StoreError::Database(sqlx::Error::Configuration(
                 "the database URL must start with sqlite: or postgres://".into(),
             ))
         })?;
-        let options = AnyConnectOptions::from_str(url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(pool_size.unwrap_or(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            }))
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = FULL",
-                            "PRAGMA foreign_keys = ON",
-                            "PRAGMA busy_timeout = 15000",
-                        ] {
-                            conn.execute(pragma).await?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        let store = SqlStore { pool, backend };
+        let pools = match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(15));
+                Pools::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(pool_size.unwrap_or(8))
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_with(options)
+                        .await?,
+                )
+            }
+            Backend::Postgres => Pools::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(pool_size.unwrap_or(16))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(PgConnectOptions::from_str(url)?)
+                    .await?,
+            ),
+        };
+        let store = SqlStore::from_pools(pools, url)?;
         store.migrate().await?;
         Ok(store)
     }
 
+    fn from_pools(pools: Pools, url: &str) -> StoreResult<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let raw = AnyPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    if conn.backend_name() == "SQLite" {
+                        conn.execute("PRAGMA busy_timeout = 15000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_lazy(url)?;
+        Ok(SqlStore { pools, raw })
+    }
+
     pub async fn migrate(&self) -> StoreResult<()> {
-        match self.backend {
-            Backend::Sqlite => MIGRATE_SQLITE.run(&self.pool).await?,
-            Backend::Postgres => MIGRATE_POSTGRES.run(&self.pool).await?,
+        match &self.pools {
+            Pools::Sqlite(pool) => MIGRATE_SQLITE.run(pool).await?,
+            Pools::Postgres(pool) => MIGRATE_POSTGRES.run(pool).await?,
         }
         Ok(())
     }
 
-    /// The pool, for tests that must reach around the store (tampering with the ledger).
+    /// A side door for tests that must reach around the store (tampering with the
+    /// ledger): a separate pool of at most two connections through sqlx's `Any` driver,
+    /// opened on first use. The store itself never uses it.
     pub fn pool(&self) -> &AnyPool {
-        &self.pool
+        &self.raw
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.raw.close().await;
+        match &self.pools {
+            Pools::Sqlite(pool) => pool.close().await,
+            Pools::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
 #[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
-        self.backend
+        match self.pools {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
     }
 
     async fn add_place(&self, place: NewPlace) -> StoreResult<i64> {
-        places::add_place(&self.pool, place).await
+        on!(self, places::add_place(place))
     }
 
     async fn community(&self, slug: &str) -> StoreResult<Community> {
-        places::community(&self.pool, slug).await
+        on!(self, places::community(slug))
     }
 
     async fn communities(&self) -> StoreResult<Vec<Community>> {
-        places::communities(&self.pool).await
+        on!(self, places::communities())
     }
 
     async fn place_by_id(&self, id: i64) -> StoreResult<PlaceRecord> {
-        places::place_by_id(&self.pool, id).await
+        on!(self, places::place_by_id(id))
     }
 
     async fn upsert_category(&self, category: &Category, sort_order: i64) -> StoreResult<()> {
-        places::upsert_category(&self.pool, category, sort_order).await
+        on!(self, places::upsert_category(category, sort_order))
     }
 
     async fn categories(&self) -> StoreResult<Vec<Category>> {
-        places::categories(&self.pool).await
+        on!(self, places::categories())
     }
 
     async fn add_user(&self, user: NewUser) -> StoreResult<UserRecord> {
-        users::add_user(&self.pool, user).await
+        on!(self, users::add_user(user))
     }
 
     async fn user_by_name(&self, username: &str) -> StoreResult<UserRecord> {
-        users::user_by_name(&self.pool, username).await
+        on!(self, users::user_by_name(username))
     }
 
     async fn users_in(&self, community_id: i64, role: Role) -> StoreResult<Vec<UserRecord>> {
-        users::users_in(&self.pool, community_id, role).await
+        on!(self, users::users_in(community_id, role))
     }
 
     async fn add_token_until(
@@ -178,19 +214,22 @@ impl Store for SqlStore {
         label: &str,
         expires_ms: Option<i64>,
     ) -> StoreResult<()> {
-        users::add_token(&self.pool, user_id, token_hash, label, expires_ms).await
+        on!(
+            self,
+            users::add_token(user_id, token_hash, label, expires_ms)
+        )
     }
 
     async fn tokens(&self, username: Option<&str>) -> StoreResult<Vec<TokenRecord>> {
-        users::tokens(&self.pool, username).await
+        on!(self, users::tokens(username))
     }
 
     async fn revoke_token(&self, token_id: i64, now_ms: i64) -> StoreResult<()> {
-        users::revoke_token(&self.pool, token_id, now_ms).await
+        on!(self, users::revoke_token(token_id, now_ms))
     }
 
     async fn throttle_hit(&self, key: &str, now_ms: i64, window_ms: i64) -> StoreResult<i64> {
-        throttle::hit(&self.pool, key, now_ms, window_ms).await
+        on!(self, throttle::hit(key, now_ms, window_ms))
     }
 
     async fn throttle_hits(
@@ -199,23 +238,23 @@ impl Store for SqlStore {
         now_ms: i64,
         window_ms: i64,
     ) -> StoreResult<(i64, i64)> {
-        throttle::hits(&self.pool, key, now_ms, window_ms).await
+        on!(self, throttle::hits(key, now_ms, window_ms))
     }
 
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
-        throttle::clear(&self.pool, key).await
+        on!(self, throttle::clear(key))
     }
 
     async fn throttle_forgive(&self, key: &str) -> StoreResult<()> {
-        throttle::forgive(&self.pool, key).await
+        on!(self, throttle::forgive(key))
     }
 
     async fn throttle_sweep(&self, before_ms: i64) -> StoreResult<u64> {
-        throttle::sweep(&self.pool, before_ms).await
+        on!(self, throttle::sweep(before_ms))
     }
 
     async fn actor_by_token(&self, token_hash: &str) -> StoreResult<Actor> {
-        users::actor_by_token(&self.pool, token_hash).await
+        on!(self, users::actor_by_token(token_hash))
     }
 
     async fn create_request(
@@ -225,7 +264,10 @@ impl Store for SqlStore {
         external_key: Option<String>,
         recorded_at: DateTime<Utc>,
     ) -> StoreResult<RequestRecord> {
-        requests::create(&self.pool, actor, draft, external_key, recorded_at).await
+        on!(
+            self,
+            requests::create(actor, draft, external_key, recorded_at)
+        )
     }
 
     async fn apply(
@@ -235,43 +277,43 @@ impl Store for SqlStore {
         action: Action,
         at: DateTime<Utc>,
     ) -> StoreResult<RequestRecord> {
-        requests::apply(&self.pool, actor, request_id, action, at).await
+        on!(self, requests::apply(actor, request_id, action, at))
     }
 
     async fn request(&self, id: i64) -> StoreResult<RequestRecord> {
-        requests::by_id(&self.pool, id).await
+        on!(self, requests::by_id(id))
     }
 
     async fn request_by_code(&self, code: &str) -> StoreResult<RequestRecord> {
-        requests::by_code(&self.pool, code).await
+        on!(self, requests::by_code(code))
     }
 
     async fn events(&self, request_id: i64) -> StoreResult<Vec<EventRecord>> {
-        ledger::events_of(&self.pool, request_id).await
+        on!(self, ledger::events_of(request_id))
     }
 
     async fn list_requests(&self, filter: &RequestFilter) -> StoreResult<Page<RequestRecord>> {
-        requests::list(&self.pool, filter).await
+        on!(self, requests::list(filter))
     }
 
     async fn log_personal_data_reads(&self, user_id: i64, request_ids: &[i64]) -> StoreResult<()> {
-        users::log_personal_data_reads(&self.pool, user_id, request_ids).await
+        on!(self, users::log_personal_data_reads(user_id, request_ids))
     }
 
     async fn stats(&self, scope: &StatsScope) -> StoreResult<StatsReport> {
-        stats::stats(&self.pool, scope).await
+        on!(self, stats::stats(scope))
     }
 
     async fn verify_ledger(&self) -> StoreResult<LedgerReport> {
-        ledger::verify(&self.pool, None).await
+        on!(self, ledger::verify(None))
     }
 
     async fn verify_chain(&self, community_id: i64) -> StoreResult<LedgerReport> {
-        ledger::verify(&self.pool, Some(community_id)).await
+        on!(self, ledger::verify(Some(community_id)))
     }
 
     async fn ledger_heads(&self) -> StoreResult<LedgerHeads> {
-        ledger::current_heads(&self.pool).await
+        on!(self, ledger::current_heads())
     }
 
     async fn chain_event(
@@ -279,15 +321,15 @@ impl Store for SqlStore {
         community_id: i64,
         chain_seq: i64,
     ) -> StoreResult<Option<(i64, String)>> {
-        ledger::chain_event(&self.pool, community_id, chain_seq).await
+        on!(self, ledger::chain_event(community_id, chain_seq))
     }
 
     async fn record_checkpoint(&self, checkpoint: NewCheckpoint) -> StoreResult<i64> {
-        checkpoints::record(&self.pool, checkpoint).await
+        on!(self, checkpoints::record(checkpoint))
     }
 
     async fn latest_checkpoint(&self) -> StoreResult<Option<CheckpointRecord>> {
-        checkpoints::latest(&self.pool).await
+        on!(self, checkpoints::latest())
     }
 
     async fn create_session(
@@ -296,23 +338,23 @@ impl Store for SqlStore {
         user_id: i64,
         expires_ms: i64,
     ) -> StoreResult<()> {
-        desk::create_session(&self.pool, token_hash, user_id, expires_ms).await
+        on!(self, desk::create_session(token_hash, user_id, expires_ms))
     }
 
     async fn actor_by_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Actor> {
-        desk::actor_by_session(&self.pool, token_hash, now_ms).await
+        on!(self, desk::actor_by_session(token_hash, now_ms))
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        desk::delete_session(&self.pool, token_hash).await
+        on!(self, desk::delete_session(token_hash))
     }
 
     async fn grids(&self, community_id: i64) -> StoreResult<Vec<GridRecord>> {
-        desk::grids(&self.pool, community_id).await
+        on!(self, desk::grids(community_id))
     }
 
     async fn buildings(&self, community_id: i64) -> StoreResult<Vec<BuildingRecord>> {
-        desk::buildings(&self.pool, community_id).await
+        on!(self, desk::buildings(community_id))
     }
 
     async fn possible_duplicates(
@@ -323,26 +365,21 @@ impl Store for SqlStore {
         category: &str,
         since_ms: i64,
     ) -> StoreResult<Vec<RequestRecord>> {
-        desk::possible_duplicates(
-            &self.pool,
-            community_id,
-            building,
-            entrance,
-            category,
-            since_ms,
+        on!(
+            self,
+            desk::possible_duplicates(community_id, building, entrance, category, since_ms)
         )
-        .await
     }
 
     async fn volunteer_candidates(
         &self,
         community_id: i64,
     ) -> StoreResult<Vec<VolunteerCandidate>> {
-        desk::volunteer_candidates(&self.pool, community_id).await
+        on!(self, desk::volunteer_candidates(community_id))
     }
 
     async fn status_counts(&self, filter: &RequestFilter) -> StoreResult<Vec<(Status, i64)>> {
-        desk::status_counts(&self.pool, filter).await
+        on!(self, desk::status_counts(filter))
     }
 
     async fn record_activity_hours(
@@ -353,7 +390,10 @@ impl Store for SqlStore {
         activity: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<i64> {
-        hours::record_activity(&self.pool, actor, volunteer_id, minutes, activity, at).await
+        on!(
+            self,
+            hours::record_activity(actor, volunteer_id, minutes, activity, at)
+        )
     }
 
     async fn hours_ledger(
@@ -362,7 +402,7 @@ impl Store for SqlStore {
         from_ms: i64,
         to_ms: i64,
     ) -> StoreResult<Vec<HoursEntry>> {
-        hours::ledger_of(&self.pool, volunteer_id, from_ms, to_ms).await
+        on!(self, hours::ledger_of(volunteer_id, from_ms, to_ms))
     }
 
     async fn volunteer_totals(
@@ -373,7 +413,10 @@ impl Store for SqlStore {
         to_ms: i64,
         limit: i64,
     ) -> StoreResult<Vec<VolunteerTotal>> {
-        hours::totals(&self.pool, scope, community_id, from_ms, to_ms, limit).await
+        on!(
+            self,
+            hours::totals(scope, community_id, from_ms, to_ms, limit)
+        )
     }
 
     async fn check_import(
@@ -381,7 +424,7 @@ impl Store for SqlStore {
         actor: &Actor,
         items: &[ImportItem],
     ) -> StoreResult<bangbang_domain::validation::FieldErrors> {
-        import::check(&self.pool, actor, items).await
+        on!(self, import::check(actor, items))
     }
 
     async fn import_requests(
@@ -389,10 +432,10 @@ impl Store for SqlStore {
         actor: &Actor,
         items: Vec<ImportItem>,
     ) -> StoreResult<ImportOutcome> {
-        import::import(&self.pool, actor, items).await
+        on!(self, import::import(actor, items))
     }
 
     async fn report_extras(&self, scope: &StatsScope) -> StoreResult<ReportExtras> {
-        report::extras(&self.pool, scope).await
+        on!(self, report::extras(scope))
     }
 }

@@ -1,9 +1,11 @@
 //! Building SQL with a variable set of conditions, numbering `$n` placeholders as it goes
 //! (both SQLite and PostgreSQL accept `$n`).
 
-use sqlx::any::AnyArguments;
+use super::Db;
 use sqlx::query::{Query, QueryAs};
-use sqlx::{Any, FromRow};
+use sqlx::{Database, FromRow};
+
+type Args<'q> = <Db as Database>::Arguments<'q>;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
@@ -45,7 +47,7 @@ impl SqlBuilder {
         self.arg(Arg::Text(value.to_string()))
     }
 
-    pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+    pub fn query(&self) -> Query<'_, Db, Args<'_>> {
         self.args
             .iter()
             .fold(sqlx::query(&self.text), |q, arg| match arg {
@@ -54,9 +56,9 @@ impl SqlBuilder {
             })
     }
 
-    pub fn query_as<T>(&self) -> QueryAs<'_, Any, T, AnyArguments<'_>>
+    pub fn query_as<T>(&self) -> QueryAs<'_, Db, T, Args<'_>>
     where
-        T: for<'r> FromRow<'r, sqlx::any::AnyRow>,
+        T: for<'r> FromRow<'r, <Db as Database>::Row>,
     {
         self.args
             .iter()

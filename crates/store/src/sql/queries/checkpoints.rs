@@ -2,11 +2,11 @@
 //! the fingerprint of the key that signed it. The table is only a record; what proves
 //! anything is the signed file kept away from the database.
 
+use super::Pool;
 use crate::chains::{CheckpointRecord, NewCheckpoint};
 use crate::StoreResult;
-use sqlx::AnyPool;
 
-pub(crate) async fn record(pool: &AnyPool, checkpoint: NewCheckpoint) -> StoreResult<i64> {
+pub(crate) async fn record(pool: &Pool, checkpoint: NewCheckpoint) -> StoreResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO checkpoints (taken_ms, merkle_root, fingerprint, statement) \
          VALUES ($1, $2, $3, $4) RETURNING id",
@@ -20,7 +20,7 @@ pub(crate) async fn record(pool: &AnyPool, checkpoint: NewCheckpoint) -> StoreRe
     Ok(id)
 }
 
-pub(crate) async fn latest(pool: &AnyPool) -> StoreResult<Option<CheckpointRecord>> {
+pub(crate) async fn latest(pool: &Pool) -> StoreResult<Option<CheckpointRecord>> {
     let row: Option<(i64, i64, String, String, String)> = sqlx::query_as(
         "SELECT id, taken_ms, merkle_root, fingerprint, statement FROM checkpoints \
          ORDER BY taken_ms DESC, id DESC LIMIT 1",

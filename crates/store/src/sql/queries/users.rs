@@ -2,16 +2,16 @@
 //! tokens are stored as their SHA-256.
 
 use super::rows::{UserRow, USER_SELECT};
+use super::Pool;
 use crate::model::{NewUser, TokenRecord, UserRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{access::Actor, time::to_ms, Role};
 use chrono::Utc;
-use sqlx::AnyPool;
 
-pub(crate) async fn add_user(pool: &AnyPool, user: NewUser) -> StoreResult<UserRecord> {
+pub(crate) async fn add_user(pool: &Pool, user: NewUser) -> StoreResult<UserRecord> {
     sqlx::query(
         "INSERT INTO users (username, display_name, role, scope_place_id, password_hash, phone, \
-         skills, home_entrance_id, active, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)",
+         skills, home_entrance_id, active, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9)",
     )
     .bind(&user.username)
     .bind(&user.display_name)
@@ -19,7 +19,7 @@ pub(crate) async fn add_user(pool: &AnyPool, user: NewUser) -> StoreResult<UserR
     .bind(user.scope_place_id)
     .bind(&user.password_hash)
     .bind(&user.phone)
-    .bind(user.skills.join(","))
+    .bind(super::to_list(&user.skills))
     .bind(user.home_entrance_id)
     .bind(to_ms(Utc::now()))
     .execute(pool)
@@ -28,7 +28,7 @@ pub(crate) async fn add_user(pool: &AnyPool, user: NewUser) -> StoreResult<UserR
     user_by_name(pool, &user.username).await
 }
 
-pub(crate) async fn user_by_name(pool: &AnyPool, username: &str) -> StoreResult<UserRecord> {
+pub(crate) async fn user_by_name(pool: &Pool, username: &str) -> StoreResult<UserRecord> {
     let sql = format!("{USER_SELECT} WHERE username = $1");
     sqlx::query_as::<_, UserRow>(&sql)
         .bind(username)
@@ -39,7 +39,7 @@ pub(crate) async fn user_by_name(pool: &AnyPool, username: &str) -> StoreResult<
 }
 
 pub(crate) async fn users_in(
-    pool: &AnyPool,
+    pool: &Pool,
     community_id: i64,
     role: Role,
 ) -> StoreResult<Vec<UserRecord>> {
@@ -55,7 +55,7 @@ pub(crate) async fn users_in(
 }
 
 pub(crate) async fn add_token(
-    pool: &AnyPool,
+    pool: &Pool,
     user_id: i64,
     token_hash: &str,
     label: &str,
@@ -77,9 +77,9 @@ pub(crate) async fn add_token(
 }
 
 /// The actor a token stands for, while it is neither revoked nor expired.
-pub(crate) async fn actor_by_token(pool: &AnyPool, token_hash: &str) -> StoreResult<Actor> {
+pub(crate) async fn actor_by_token(pool: &Pool, token_hash: &str) -> StoreResult<Actor> {
     let sql = format!(
-        "{} WHERE active = 1 AND id = (SELECT user_id FROM api_tokens WHERE token_hash = $1 \
+        "{} WHERE active AND id = (SELECT user_id FROM api_tokens WHERE token_hash = $1 \
          AND revoked_ms IS NULL AND (expires_ms IS NULL OR expires_ms > $2))",
         USER_SELECT
     );
@@ -96,7 +96,7 @@ pub(crate) async fn actor_by_token(pool: &AnyPool, token_hash: &str) -> StoreRes
 /// Records that `user_id` was shown the personal data of these requests, one row each,
 /// in one statement.
 pub(crate) async fn log_personal_data_reads(
-    pool: &AnyPool,
+    pool: &Pool,
     user_id: i64,
     request_ids: &[i64],
 ) -> StoreResult<()> {
@@ -124,10 +124,7 @@ pub(crate) async fn log_personal_data_reads(
 type TokenRow = (i64, String, String, i64, Option<i64>, Option<i64>);
 
 /// API tokens, newest first; only one user's when `username` is given.
-pub(crate) async fn tokens(
-    pool: &AnyPool,
-    username: Option<&str>,
-) -> StoreResult<Vec<TokenRecord>> {
+pub(crate) async fn tokens(pool: &Pool, username: Option<&str>) -> StoreResult<Vec<TokenRecord>> {
     let rows: Vec<TokenRow> = sqlx::query_as(
         "SELECT t.id, u.username, t.label, t.created_ms, t.expires_ms, t.revoked_ms \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
@@ -152,7 +149,7 @@ pub(crate) async fn tokens(
 }
 
 /// Revokes a token at once; revoking it again changes nothing.
-pub(crate) async fn revoke_token(pool: &AnyPool, id: i64, now_ms: i64) -> StoreResult<()> {
+pub(crate) async fn revoke_token(pool: &Pool, id: i64, now_ms: i64) -> StoreResult<()> {
     let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM api_tokens WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)

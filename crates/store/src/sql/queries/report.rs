@@ -2,11 +2,11 @@
 
 use super::args::SqlBuilder;
 use super::requests::push_scope;
+use super::Pool;
 use crate::model::{ReportExtras, StatsScope};
 use crate::StoreResult;
 use bangbang_domain::time::{from_ms, shanghai};
 use futures_util::TryStreamExt;
-use sqlx::AnyPool;
 use std::collections::BTreeMap;
 
 const RESOLVED: &str = "CASE WHEN r.status IN ('resolved', 'reviewed') THEN 1 ELSE 0 END";
@@ -26,7 +26,7 @@ fn scoped(select: &str, scope: &StatsScope) -> SqlBuilder {
     sql
 }
 
-pub(crate) async fn extras(pool: &AnyPool, scope: &StatsScope) -> StoreResult<ReportExtras> {
+pub(crate) async fn extras(pool: &Pool, scope: &StatsScope) -> StoreResult<ReportExtras> {
     let mut sql = scoped(
         &format!(
             "SELECT COALESCE(g.name, '—'), COUNT(*), COALESCE(SUM({RESOLVED}), 0) \
@@ -40,7 +40,7 @@ pub(crate) async fn extras(pool: &AnyPool, scope: &StatsScope) -> StoreResult<Re
     // Months are Shanghai months; bucketing in Rust keeps the SQL the same on both
     // databases, and the rows read are bounded by the period.
     let sql = scoped(
-        &format!("SELECT r.reported_ms, {RESOLVED} FROM requests r"),
+        &format!("SELECT r.reported_ms, CAST({RESOLVED} AS BIGINT) FROM requests r"),
         scope,
     );
     let mut months: BTreeMap<String, (i64, i64)> = BTreeMap::new();

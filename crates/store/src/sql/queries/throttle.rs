@@ -1,18 +1,13 @@
 //! Throttles: hits per key counted in fixed windows, in the database so that every
 //! instance counts together and a restart forgets nothing.
 
+use super::Pool;
 use crate::StoreResult;
-use sqlx::AnyPool;
 
 /// Counts one hit on `key` and returns the hits in its current window, this one included.
 /// A window that started before `now_ms - window_ms` is over: the count starts again.
 /// One statement, so two instances counting at once never lose a hit.
-pub(crate) async fn hit(
-    pool: &AnyPool,
-    key: &str,
-    now_ms: i64,
-    window_ms: i64,
-) -> StoreResult<i64> {
+pub(crate) async fn hit(pool: &Pool, key: &str, now_ms: i64, window_ms: i64) -> StoreResult<i64> {
     let (hits,): (i64,) = sqlx::query_as(
         "INSERT INTO throttles (key, window_start_ms, hits) VALUES ($1, $2, 1) \
          ON CONFLICT (key) DO UPDATE SET \
@@ -31,7 +26,7 @@ pub(crate) async fn hit(
 
 /// The hits on `key` in its current window and when that window ends; (0, now) when none.
 pub(crate) async fn hits(
-    pool: &AnyPool,
+    pool: &Pool,
     key: &str,
     now_ms: i64,
     window_ms: i64,
@@ -50,7 +45,7 @@ pub(crate) async fn hits(
 }
 
 /// Takes one hit back (an attempt that turned out to be legitimate).
-pub(crate) async fn forgive(pool: &AnyPool, key: &str) -> StoreResult<()> {
+pub(crate) async fn forgive(pool: &Pool, key: &str) -> StoreResult<()> {
     sqlx::query("UPDATE throttles SET hits = hits - 1 WHERE key = $1 AND hits > 0")
         .bind(key)
         .execute(pool)
@@ -58,7 +53,7 @@ pub(crate) async fn forgive(pool: &AnyPool, key: &str) -> StoreResult<()> {
     Ok(())
 }
 
-pub(crate) async fn clear(pool: &AnyPool, key: &str) -> StoreResult<()> {
+pub(crate) async fn clear(pool: &Pool, key: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM throttles WHERE key = $1")
         .bind(key)
         .execute(pool)
@@ -67,7 +62,7 @@ pub(crate) async fn clear(pool: &AnyPool, key: &str) -> StoreResult<()> {
 }
 
 /// Forgets windows that ended before `before_ms`, so the table stays small.
-pub(crate) async fn sweep(pool: &AnyPool, before_ms: i64) -> StoreResult<u64> {
+pub(crate) async fn sweep(pool: &Pool, before_ms: i64) -> StoreResult<u64> {
     Ok(
         sqlx::query("DELETE FROM throttles WHERE window_start_ms < $1")
             .bind(before_ms)

@@ -3,14 +3,14 @@
 
 use super::ledger;
 use super::requests::{apply_in, insert, prepare_with, Lookups};
+use super::Pool;
 use crate::model::{ImportItem, ImportOutcome};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{validation::FieldErrors, Actor};
-use sqlx::AnyPool;
 
 /// What would stop each item from being imported, keyed `item N: field` (1-based).
 pub(crate) async fn check(
-    pool: &AnyPool,
+    pool: &Pool,
     actor: &Actor,
     items: &[ImportItem],
 ) -> StoreResult<FieldErrors> {
@@ -31,7 +31,7 @@ pub(crate) async fn check(
 }
 
 pub(crate) async fn import(
-    pool: &AnyPool,
+    pool: &Pool,
     actor: &Actor,
     items: Vec<ImportItem>,
 ) -> StoreResult<ImportOutcome> {

@@ -9,6 +9,7 @@
 //! The global `seq` is taken only once the write has passed its checks: from the
 //! `events_seq` sequence on PostgreSQL, as `MAX(seq) + 1` under SQLite's write lock.
 
+use super::{Conn, Pool};
 use crate::chains::{ChainName, CommunityHead, LedgerHeads, LedgerReport};
 use crate::model::EventRecord;
 use crate::{StoreError, StoreResult};
@@ -18,7 +19,6 @@ use bangbang_domain::{
     EventKind,
 };
 use futures_util::TryStreamExt;
-use sqlx::{AnyConnection, AnyPool};
 use std::collections::{BTreeMap, HashMap};
 
 /// A locked community head: where the next event goes in the community's chain and the
@@ -33,11 +33,11 @@ pub(crate) struct Head {
 impl Head {
     /// The event's global seq. Ask only once the write is sure to go ahead: on
     /// PostgreSQL a number taken by a transaction that rolls back is never given again.
-    pub(crate) async fn seq(&mut self, conn: &mut AnyConnection) -> StoreResult<i64> {
+    pub(crate) async fn seq(&mut self, conn: &mut Conn) -> StoreResult<i64> {
         if let Some(seq) = self.seq {
             return Ok(seq);
         }
-        let sql = if is_postgres(conn) {
+        let sql = if is_postgres() {
             "SELECT nextval('events_seq')"
         } else {
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM events"
@@ -48,15 +48,15 @@ impl Head {
     }
 }
 
-fn is_postgres(conn: &AnyConnection) -> bool {
-    conn.backend_name() == "PostgreSQL"
+fn is_postgres() -> bool {
+    super::BACKEND == crate::Backend::Postgres
 }
 
 const LOCK_HEAD: &str =
     "UPDATE ledger_heads SET seq = seq + 1 WHERE community_id = $1 RETURNING seq, hash";
 
 /// Locks the community's head for one more event.
-pub(crate) async fn lock_head(conn: &mut AnyConnection, community_id: i64) -> StoreResult<Head> {
+pub(crate) async fn lock_head(conn: &mut Conn, community_id: i64) -> StoreResult<Head> {
     let mut row: Option<(i64, String)> = sqlx::query_as(LOCK_HEAD)
         .bind(community_id)
         .fetch_optional(&mut *conn)
@@ -81,7 +81,7 @@ pub(crate) async fn lock_head(conn: &mut AnyConnection, community_id: i64) -> St
 /// Locks the head of the request's community (`None`: there is no such request). One
 /// statement, so that in SQLite it is the one that takes the write lock.
 pub(crate) async fn lock_head_of_request(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     request_id: i64,
 ) -> StoreResult<Option<Head>> {
     let row: Option<(i64, i64, String)> = sqlx::query_as(
@@ -116,7 +116,7 @@ pub(crate) async fn lock_head_of_request(
 /// two transactions holding several never wait for each other in a circle). An import
 /// takes its communities' heads before it reads which of its rows are already there.
 pub(crate) async fn hold_heads(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_ids: impl IntoIterator<Item = i64>,
 ) -> StoreResult<()> {
     let mut ids: Vec<i64> = community_ids.into_iter().collect();
@@ -140,7 +140,7 @@ pub(crate) async fn hold_heads(
 }
 
 /// Gives a community its head on its first event: an empty chain at the anchor.
-async fn open_chain(conn: &mut AnyConnection, community_id: i64) -> StoreResult<()> {
+async fn open_chain(conn: &mut Conn, community_id: i64) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO ledger_heads (community_id, seq, event_seq, hash) \
          SELECT $1, 0, 0, hash FROM ledger_head WHERE id = 1 \
@@ -165,7 +165,7 @@ pub(crate) struct NewEvent<'a> {
 /// Appends the event under the locked head and moves the head on. Call once per head.
 /// Returns the event's global seq.
 pub(crate) async fn append(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     mut head: Head,
     event: NewEvent<'_>,
 ) -> StoreResult<i64> {
@@ -192,7 +192,7 @@ pub(crate) async fn append(
     .bind(event.actor_id)
     .bind(event.at_ms)
     .bind(event.kind.as_str())
-    .bind(event.data.to_string())
+    .bind(sqlx::types::Json(&event.data))
     .bind(&head.prev_hash)
     .bind(&hash)
     .bind(head.community_id)
@@ -248,10 +248,11 @@ impl From<ChainedRow> for StoredEvent {
     }
 }
 
-const EVENT_SELECT: &str = "SELECT seq, request_id, actor, actor_id, at_ms, kind, data, \
+const EVENT_SELECT: &str =
+    "SELECT seq, request_id, actor, actor_id, at_ms, kind, CAST(data AS TEXT) AS data, \
      prev_hash, hash, community_id, chain_seq FROM events ";
 
-pub(crate) async fn events_of(pool: &AnyPool, request_id: i64) -> StoreResult<Vec<EventRecord>> {
+pub(crate) async fn events_of(pool: &Pool, request_id: i64) -> StoreResult<Vec<EventRecord>> {
     #[derive(sqlx::FromRow)]
     struct Named {
         #[sqlx(flatten)]
@@ -259,7 +260,7 @@ pub(crate) async fn events_of(pool: &AnyPool, request_id: i64) -> StoreResult<Ve
         actor_name: Option<String>,
     }
     let rows: Vec<Named> = sqlx::query_as(
-        "SELECT e.seq, e.request_id, e.actor, e.actor_id, e.at_ms, e.kind, e.data, e.prev_hash, e.hash, \
+        "SELECT e.seq, e.request_id, e.actor, e.actor_id, e.at_ms, e.kind, CAST(e.data AS TEXT) AS data, e.prev_hash, e.hash, \
          u.display_name AS actor_name FROM events e LEFT JOIN users u ON u.id = e.actor_id \
          WHERE e.request_id = $1 ORDER BY e.seq",
     )
@@ -292,7 +293,7 @@ pub(crate) async fn events_of(pool: &AnyPool, request_id: i64) -> StoreResult<Ve
 }
 
 /// Every chain's head, read in one statement each (the legacy head never moves).
-pub(crate) async fn heads(conn: &mut AnyConnection) -> StoreResult<LedgerHeads> {
+pub(crate) async fn heads(conn: &mut Conn) -> StoreResult<LedgerHeads> {
     let (seq, hash): (i64, String) =
         sqlx::query_as("SELECT seq, hash FROM ledger_head WHERE id = 1")
             .fetch_one(&mut *conn)
@@ -327,14 +328,14 @@ pub(crate) async fn heads(conn: &mut AnyConnection) -> StoreResult<LedgerHeads> 
     })
 }
 
-pub(crate) async fn current_heads(pool: &AnyPool) -> StoreResult<LedgerHeads> {
+pub(crate) async fn current_heads(pool: &Pool) -> StoreResult<LedgerHeads> {
     let mut conn = pool.acquire().await?;
     heads(&mut conn).await
 }
 
 /// The global seq and hash of the event at `chain_seq` in a community's chain.
 pub(crate) async fn chain_event(
-    pool: &AnyPool,
+    pool: &Pool,
     community_id: i64,
     chain_seq: i64,
 ) -> StoreResult<Option<(i64, String)>> {
@@ -357,9 +358,9 @@ enum Walk {
 /// state per chain) and reports, per chain, the first event that was altered, removed or
 /// reordered, the earliest of them first. Everything is read in one snapshot, so writes committed meanwhile are not
 /// mistaken for events added behind a chain's back. `only`: one community's chain.
-pub(crate) async fn verify(pool: &AnyPool, only: Option<i64>) -> StoreResult<LedgerReport> {
+pub(crate) async fn verify(pool: &Pool, only: Option<i64>) -> StoreResult<LedgerReport> {
     let mut tx = pool.begin().await?;
-    if is_postgres(&tx) {
+    if is_postgres() {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
             .await?;

@@ -2,6 +2,7 @@
 //! one, an activity recorded by staff), and the sums the honour board and certificate use.
 
 use super::ledger::{self, NewEvent};
+use super::{Conn, Pool};
 use crate::model::{HoursEntry, VolunteerTotal};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{
@@ -11,11 +12,10 @@ use bangbang_domain::{
 };
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::{AnyConnection, AnyPool};
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn insert_row(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     volunteer_id: i64,
     community_id: i64,
     request_id: Option<i64>,
@@ -44,7 +44,7 @@ pub(crate) async fn insert_row(
 
 /// Staff record hours a volunteer gave to a group activity (an event of its own).
 pub(crate) async fn record_activity(
-    pool: &AnyPool,
+    pool: &Pool,
     actor: &Actor,
     volunteer_id: i64,
     minutes: i64,
@@ -59,14 +59,14 @@ pub(crate) async fn record_activity(
     }
     // The volunteer's community decides whose chain the hours go in, so it is read before
     // that chain's head is taken (users are not part of the ledger).
-    let found: Option<(String, String, Option<i64>, i64)> = sqlx::query_as(
+    let found: Option<(String, String, Option<i64>, bool)> = sqlx::query_as(
         "SELECT role, display_name, scope_place_id, active FROM users WHERE id = $1",
     )
     .bind(volunteer_id)
     .fetch_optional(pool)
     .await?;
     let (community_id, name) = match found {
-        Some((role, name, Some(scope), 1)) if role == Role::Volunteer.as_str() => (scope, name),
+        Some((role, name, Some(scope), true)) if role == Role::Volunteer.as_str() => (scope, name),
         _ => {
             return Err(StoreError::invalid(
                 "volunteer",
@@ -128,7 +128,7 @@ struct EntryRow {
 }
 
 pub(crate) async fn ledger_of(
-    pool: &AnyPool,
+    pool: &Pool,
     volunteer_id: i64,
     since_ms: i64,
     until_ms: i64,
@@ -174,7 +174,7 @@ struct TotalRow {
 
 /// Volunteers of the communities in scope by hours given in `[from_ms, to_ms)`, most first.
 pub(crate) async fn totals(
-    pool: &AnyPool,
+    pool: &Pool,
     scope: Option<i64>,
     community_id: Option<i64>,
     from_ms: i64,

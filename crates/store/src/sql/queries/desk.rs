@@ -3,17 +3,17 @@
 
 use super::args::SqlBuilder;
 use super::requests::push_filter;
-use super::rows::{split_skills, RequestRow, UserRow, REQUEST_SELECT, USER_SELECT};
+use super::rows::{RequestRow, UserRow, REQUEST_SELECT, USER_SELECT};
+use super::Pool;
 use crate::model::{
     BuildingRecord, GridRecord, RequestFilter, RequestRecord, UserRecord, VolunteerCandidate,
 };
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{access::Actor, lifecycle::Status, time::to_ms};
 use chrono::Utc;
-use sqlx::AnyPool;
 
 pub(crate) async fn create_session(
-    pool: &AnyPool,
+    pool: &Pool,
     token_hash: &str,
     user_id: i64,
     expires_ms: i64,
@@ -36,12 +36,12 @@ pub(crate) async fn create_session(
 }
 
 pub(crate) async fn actor_by_session(
-    pool: &AnyPool,
+    pool: &Pool,
     token_hash: &str,
     now_ms: i64,
 ) -> StoreResult<Actor> {
     let sql = format!(
-        "{USER_SELECT} WHERE active = 1 AND id = \
+        "{USER_SELECT} WHERE active AND id = \
          (SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_ms > $2)"
     );
     let user: UserRecord = sqlx::query_as::<_, UserRow>(&sql)
@@ -54,7 +54,7 @@ pub(crate) async fn actor_by_session(
     Ok(user.actor())
 }
 
-pub(crate) async fn delete_session(pool: &AnyPool, token_hash: &str) -> StoreResult<()> {
+pub(crate) async fn delete_session(pool: &Pool, token_hash: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(pool)
@@ -62,7 +62,7 @@ pub(crate) async fn delete_session(pool: &AnyPool, token_hash: &str) -> StoreRes
     Ok(())
 }
 
-pub(crate) async fn grids(pool: &AnyPool, community_id: i64) -> StoreResult<Vec<GridRecord>> {
+pub(crate) async fn grids(pool: &Pool, community_id: i64) -> StoreResult<Vec<GridRecord>> {
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, name FROM places WHERE kind = 'grid' AND community_id = $1 ORDER BY id",
     )
@@ -75,10 +75,7 @@ pub(crate) async fn grids(pool: &AnyPool, community_id: i64) -> StoreResult<Vec<
         .collect())
 }
 
-pub(crate) async fn buildings(
-    pool: &AnyPool,
-    community_id: i64,
-) -> StoreResult<Vec<BuildingRecord>> {
+pub(crate) async fn buildings(pool: &Pool, community_id: i64) -> StoreResult<Vec<BuildingRecord>> {
     /// (kind, id, number, grid, building) of a building or entrance.
     type PlaceRow = (String, i64, Option<String>, Option<i64>, Option<i64>);
     let rows: Vec<PlaceRow> = sqlx::query_as(
@@ -114,7 +111,7 @@ pub(crate) async fn buildings(
 /// Requests at the same entrance (or building, when no entrance is given) and in the same
 /// category that are still open or were reported since `since_ms`.
 pub(crate) async fn possible_duplicates(
-    pool: &AnyPool,
+    pool: &Pool,
     community_id: i64,
     building: &str,
     entrance: Option<&str>,
@@ -149,7 +146,7 @@ struct CandidateRow {
     id: i64,
     username: String,
     display_name: String,
-    skills: String,
+    skills: super::List,
     entrance_id: Option<i64>,
     building_id: Option<i64>,
     grid_id: Option<i64>,
@@ -158,7 +155,7 @@ struct CandidateRow {
 }
 
 pub(crate) async fn volunteer_candidates(
-    pool: &AnyPool,
+    pool: &Pool,
     community_id: i64,
 ) -> StoreResult<Vec<VolunteerCandidate>> {
     let rows: Vec<CandidateRow> = sqlx::query_as(
@@ -169,7 +166,7 @@ pub(crate) async fn volunteer_candidates(
          (SELECT COUNT(*) FROM requests r WHERE r.assignee_id = u.id \
             AND r.status IN ('resolved', 'reviewed')) AS resolved \
          FROM users u LEFT JOIN places h ON h.id = u.home_entrance_id \
-         WHERE u.role = 'volunteer' AND u.active = 1 AND u.scope_place_id = $1 ORDER BY u.id",
+         WHERE u.role = 'volunteer' AND u.active AND u.scope_place_id = $1 ORDER BY u.id",
     )
     .bind(community_id)
     .fetch_all(pool)
@@ -180,7 +177,7 @@ pub(crate) async fn volunteer_candidates(
             user_id: r.id,
             username: r.username,
             display_name: r.display_name,
-            skills: split_skills(&r.skills),
+            skills: super::from_list(r.skills),
             entrance_id: r.entrance_id,
             building_id: r.building_id,
             grid_id: r.grid_id,
@@ -192,7 +189,7 @@ pub(crate) async fn volunteer_candidates(
 
 /// How many requests the filter matches in each state (the board's column heads).
 pub(crate) async fn status_counts(
-    pool: &AnyPool,
+    pool: &Pool,
     filter: &RequestFilter,
 ) -> StoreResult<Vec<(Status, i64)>> {
     let mut sql = SqlBuilder::new("SELECT r.status, COUNT(*) FROM requests r");

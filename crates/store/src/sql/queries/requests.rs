@@ -4,6 +4,7 @@ use super::args::SqlBuilder;
 use super::ledger::{self, NewEvent};
 use super::places;
 use super::rows::{RequestRow, REQUEST_SELECT};
+use super::{Conn, Pool};
 use crate::model::{Community, Cursor, Page, RequestFilter, RequestRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{
@@ -17,7 +18,6 @@ use bangbang_domain::{
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use sqlx::{AnyConnection, AnyPool};
 use std::collections::HashMap;
 use tracing::instrument;
 
@@ -53,7 +53,7 @@ pub(crate) struct Lookups {
 /// Checks every reference of a draft (community, scope, category, address) and works out
 /// its deadlines, reporting all problems at once. Reads only.
 pub(crate) async fn prepare(
-    pool: &AnyPool,
+    pool: &Pool,
     actor: &Actor,
     draft: RequestDraft,
 ) -> StoreResult<Prepared> {
@@ -62,7 +62,7 @@ pub(crate) async fn prepare(
 
 /// [`prepare`], remembering what it reads in `lookups` for the next draft.
 pub(crate) async fn prepare_with(
-    pool: &AnyPool,
+    pool: &Pool,
     actor: &Actor,
     draft: RequestDraft,
     lookups: &mut Lookups,
@@ -163,7 +163,7 @@ fn new_track_key() -> String {
 
 /// Inserts a prepared request and its `created` event, inside the caller's transaction.
 pub(crate) async fn insert(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     actor: &Actor,
     prepared: Prepared,
     external_key: Option<String>,
@@ -210,7 +210,7 @@ pub(crate) async fn insert(
     .bind(to_ms(deadlines.resolve_by))
     .bind(&external_key)
     .bind(seq)
-    .bind(draft.photos.join(","))
+    .bind(super::to_list(&draft.photos))
     .bind(new_track_key())
     .fetch_one(&mut *conn)
     .await
@@ -244,7 +244,7 @@ pub(crate) async fn insert(
 
 #[instrument(skip_all, fields(community = %draft.community, category = %draft.category))]
 pub(crate) async fn create(
-    pool: &AnyPool,
+    pool: &Pool,
     actor: &Actor,
     draft: RequestDraft,
     external_key: Option<String>,
@@ -260,7 +260,7 @@ pub(crate) async fn create(
 
 #[instrument(skip(pool, actor, action), fields(actor = %actor.username, action = action.kind().as_str()))]
 pub(crate) async fn apply(
-    pool: &AnyPool,
+    pool: &Pool,
     actor: &Actor,
     id: i64,
     action: Action,
@@ -274,7 +274,7 @@ pub(crate) async fn apply(
 
 /// Applies one action inside the caller's transaction.
 pub(crate) async fn apply_in(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     actor: &Actor,
     id: i64,
     action: Action,
@@ -351,7 +351,7 @@ pub(crate) async fn apply_in(
 /// References inside an action that must exist: the volunteer dispatched to (active, in
 /// the request's community) and the request a duplicate is merged into.
 async fn check_references(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     record: &RequestRecord,
     action: &Action,
 ) -> StoreResult<()> {
@@ -359,13 +359,13 @@ async fn check_references(
         Action::Dispatch {
             target: DispatchTarget::Volunteer { id, .. },
         } => {
-            let found: Option<(String, Option<i64>, i64)> =
+            let found: Option<(String, Option<i64>, bool)> =
                 sqlx::query_as("SELECT role, scope_place_id, active FROM users WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;
             match found {
-                Some((role, Some(scope), 1))
+                Some((role, Some(scope), true))
                     if role == Role::Volunteer.as_str() && scope == record.community.id =>
                 {
                     Ok(())
@@ -413,7 +413,7 @@ fn not_found(id: i64) -> StoreError {
     StoreError::NotFound(format!("request {id}"))
 }
 
-async fn fetch(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<RequestRecord>> {
+async fn fetch(conn: &mut Conn, id: i64) -> StoreResult<Option<RequestRecord>> {
     let sql = format!("{REQUEST_SELECT} WHERE r.id = $1");
     let row = sqlx::query_as::<_, RequestRow>(&sql)
         .bind(id)
@@ -422,7 +422,7 @@ async fn fetch(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<RequestR
     row.map(RequestRecord::try_from).transpose()
 }
 
-pub(crate) async fn by_id(pool: &AnyPool, id: i64) -> StoreResult<RequestRecord> {
+pub(crate) async fn by_id(pool: &Pool, id: i64) -> StoreResult<RequestRecord> {
     let sql = format!("{REQUEST_SELECT} WHERE r.id = $1");
     sqlx::query_as::<_, RequestRow>(&sql)
         .bind(id)
@@ -432,7 +432,7 @@ pub(crate) async fn by_id(pool: &AnyPool, id: i64) -> StoreResult<RequestRecord>
         .try_into()
 }
 
-pub(crate) async fn by_code(pool: &AnyPool, code: &str) -> StoreResult<RequestRecord> {
+pub(crate) async fn by_code(pool: &Pool, code: &str) -> StoreResult<RequestRecord> {
     let sql = format!("{REQUEST_SELECT} WHERE r.code = $1");
     sqlx::query_as::<_, RequestRow>(&sql)
         .bind(code)
@@ -519,10 +519,7 @@ pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
     }
 }
 
-pub(crate) async fn list(
-    pool: &AnyPool,
-    filter: &RequestFilter,
-) -> StoreResult<Page<RequestRecord>> {
+pub(crate) async fn list(pool: &Pool, filter: &RequestFilter) -> StoreResult<Page<RequestRecord>> {
     let mut sql = SqlBuilder::new(REQUEST_SELECT);
     push_filter(&mut sql, filter);
     let (op, order) = if filter.ascending {

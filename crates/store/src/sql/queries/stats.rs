@@ -3,10 +3,10 @@
 
 use super::args::SqlBuilder;
 use super::requests::push_scope;
+use super::Pool;
 use crate::model::{CategoryFigures, ChannelFigures, StatsReport, StatsScope};
 use crate::StoreResult;
 use bangbang_domain::stats::Counts;
-use sqlx::AnyPool;
 
 const RESOLVED: &str = "r.status IN ('resolved', 'reviewed')";
 const OPEN: &str = "r.status IN ('submitted', 'pooled', 'dispatched', 'accepted', 'in_progress')";
@@ -49,7 +49,7 @@ struct CountsRow {
     satisfied: i64,
 }
 
-pub(crate) async fn stats(pool: &AnyPool, scope: &StatsScope) -> StoreResult<StatsReport> {
+pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsReport> {
     // The time is bound like any value, so the statement's text is the same every time and
     // the database can reuse its plan.
     let mut sql = SqlBuilder::new("");

@@ -1,10 +1,10 @@
 //! Places and categories.
 
+use super::Pool;
 use crate::model::{Community, NewPlace, PlaceRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::validation::{Code, Problem};
 use bangbang_domain::{category::Category, place::PlaceKind};
-use sqlx::AnyPool;
 
 #[derive(sqlx::FromRow)]
 struct AncestorRow {
@@ -29,7 +29,7 @@ fn expected_parent(kind: PlaceKind) -> Option<PlaceKind> {
 
 /// Adds a place under its parent, or returns the id of the one already there with the
 /// same kind and name (so seeding twice adds nothing).
-pub(crate) async fn add_place(pool: &AnyPool, place: NewPlace) -> StoreResult<i64> {
+pub(crate) async fn add_place(pool: &Pool, place: NewPlace) -> StoreResult<i64> {
     let existing: Option<(i64,)> = sqlx::query_as(
         "SELECT id FROM places WHERE COALESCE(parent_id, 0) = $1 AND kind = $2 AND name = $3",
     )
@@ -153,7 +153,7 @@ impl From<CommunityRow> for Community {
     }
 }
 
-pub(crate) async fn community(pool: &AnyPool, slug: &str) -> StoreResult<Community> {
+pub(crate) async fn community(pool: &Pool, slug: &str) -> StoreResult<Community> {
     let sql = format!("{COMMUNITY_SELECT} AND c.slug = $1");
     sqlx::query_as::<_, CommunityRow>(&sql)
         .bind(slug)
@@ -163,7 +163,7 @@ pub(crate) async fn community(pool: &AnyPool, slug: &str) -> StoreResult<Communi
         .ok_or_else(|| StoreError::NotFound(format!("community {slug:?}")))
 }
 
-pub(crate) async fn communities(pool: &AnyPool) -> StoreResult<Vec<Community>> {
+pub(crate) async fn communities(pool: &Pool) -> StoreResult<Vec<Community>> {
     let sql = format!("{COMMUNITY_SELECT} ORDER BY c.id");
     let rows = sqlx::query_as::<_, CommunityRow>(&sql)
         .fetch_all(pool)
@@ -180,7 +180,7 @@ struct PlaceRow {
     number: Option<String>,
 }
 
-pub(crate) async fn place_by_id(pool: &AnyPool, id: i64) -> StoreResult<PlaceRecord> {
+pub(crate) async fn place_by_id(pool: &Pool, id: i64) -> StoreResult<PlaceRecord> {
     let row: PlaceRow =
         sqlx::query_as("SELECT id, kind, parent_id, name, number FROM places WHERE id = $1")
             .bind(id)
@@ -207,7 +207,7 @@ pub(crate) struct ResolvedAddress {
 }
 
 pub(crate) async fn resolve_address(
-    pool: &AnyPool,
+    pool: &Pool,
     community_id: i64,
     building: Option<&str>,
     entrance: Option<&str>,
@@ -261,30 +261,30 @@ pub(crate) async fn resolve_address(
 }
 
 pub(crate) async fn upsert_category(
-    pool: &AnyPool,
+    pool: &Pool,
     category: &Category,
     sort_order: i64,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO categories (code, name_zh, name_en, counts_entrances, sort_order, active) \
-         VALUES ($1, $2, $3, $4, $5, 1) \
+         VALUES ($1, $2, $3, $4, $5, TRUE) \
          ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, \
          counts_entrances = excluded.counts_entrances, sort_order = excluded.sort_order",
     )
     .bind(&category.code)
     .bind(&category.name_zh)
     .bind(&category.name_en)
-    .bind(i64::from(category.counts_entrances))
+    .bind(category.counts_entrances)
     .bind(sort_order)
     .execute(pool)
     .await?;
     Ok(())
 }
 
-pub(crate) async fn categories(pool: &AnyPool) -> StoreResult<Vec<Category>> {
-    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+pub(crate) async fn categories(pool: &Pool) -> StoreResult<Vec<Category>> {
+    let rows: Vec<(String, String, String, bool)> = sqlx::query_as(
         "SELECT code, name_zh, name_en, counts_entrances FROM categories \
-         WHERE active = 1 ORDER BY sort_order, code",
+         WHERE active ORDER BY sort_order, code",
     )
     .fetch_all(pool)
     .await?;
@@ -294,14 +294,14 @@ pub(crate) async fn categories(pool: &AnyPool) -> StoreResult<Vec<Category>> {
             code,
             name_zh,
             name_en,
-            counts_entrances: counts != 0,
+            counts_entrances: counts,
         })
         .collect())
 }
 
 /// The time limits for a category and urgency: an override row if there is one.
 pub(crate) async fn time_limit_override(
-    pool: &AnyPool,
+    pool: &Pool,
     category: &str,
     urgency: &str,
 ) -> StoreResult<Option<(i64, i64)>> {

@@ -64,7 +64,7 @@ pub(crate) struct RequestRow {
     next_follow_up_ms: Option<i64>,
     close_reason: Option<String>,
     duplicate_of: Option<String>,
-    photos: String,
+    photos: super::List,
     last_seq: i64,
     track_key: String,
 }
@@ -130,7 +130,7 @@ impl TryFrom<RequestRow> for RequestRecord {
                 duplicate_of: row.duplicate_of,
             },
             assignee_name: row.assignee_name,
-            photos: split_skills(&row.photos),
+            photos: super::from_list(row.photos),
             last_seq: row.last_seq,
             track_key: row.track_key,
         })
@@ -148,9 +148,9 @@ pub(crate) struct UserRow {
     role: String,
     scope_place_id: Option<i64>,
     password_hash: String,
-    skills: String,
+    skills: super::List,
     home_entrance_id: Option<i64>,
-    active: i64,
+    active: bool,
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -167,18 +167,9 @@ impl TryFrom<UserRow> for UserRecord {
             role,
             scope_place_id: row.scope_place_id,
             password_hash: row.password_hash,
-            skills: split_skills(&row.skills),
+            skills: super::from_list(row.skills),
             home_entrance_id: row.home_entrance_id,
-            active: row.active != 0,
+            active: row.active,
         })
     }
-}
-
-/// Splits a comma-separated list (skills, photo ids), dropping blanks.
-pub(crate) fn split_skills(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
 }
