@@ -4,7 +4,11 @@
 //! native pool and sends every call to the dialect it was opened with.
 
 mod backup;
+// Both dialects compile the same query files, each against its own driver: that is the
+// point, not an accident.
+#[allow(clippy::duplicate_mod)]
 mod postgres;
+#[allow(clippy::duplicate_mod)]
 mod sqlite;
 
 use crate::{chains::*, model::*, Store, StoreError, StoreResult};
