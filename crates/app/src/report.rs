@@ -5,7 +5,9 @@ use crate::Error;
 use bangbang_domain::stats::RATE_DEFINITIONS_ZH;
 use bangbang_domain::time::{local_date, parse_date, to_ms, Period};
 use bangbang_domain::Actor;
-use bangbang_store::{Community, ReportExtras, StatsReport, StatsScope, Store, VolunteerTotal};
+use bangbang_store::{
+    Community, Reach, ReportExtras, StatsReport, StatsScope, Store, VolunteerTotal,
+};
 use chrono::{Datelike, NaiveDate, Utc};
 
 /// The period asked for, as whole local days: by default from the first of January of this
@@ -80,7 +82,7 @@ pub async fn gather(store: &dyn Store, actor: &Actor, q: &ReportQuery) -> Result
     };
     let (start, end) = bounds(from, to);
     let scope = StatsScope {
-        scope: actor.scope,
+        reach: Reach::of(actor),
         community_id: chosen.map(|c| c.id),
         from_ms: Some(start),
         to_ms: Some(end),

@@ -72,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
         let path = dir.join(format!("export.{ext}"));
         let filter = RequestFilter {
             community_id: Some(community.id),
-            ..Default::default()
+            ..RequestFilter::for_actor(&bangbang_domain::Actor::operator())
         };
         let before = peak_rss_mib();
         let t = Instant::now();

@@ -2,7 +2,7 @@
 
 use crate::checkpoint;
 use anyhow::{bail, Context};
-use bangbang_domain::{checkpoint::SignedCheckpoint, place::PlaceKind, Role};
+use bangbang_domain::{checkpoint::SignedCheckpoint, place::PlaceKind, PlaceId, Role};
 use bangbang_store::{NewUser, SqlStore, Store};
 use bangbang_web::auth::{hash_password, hash_token, new_token};
 use clap::Subcommand;
@@ -23,7 +23,7 @@ pub enum UserCommand {
         community: Option<String>,
         /// For supervisors: the id of their sub-district or district.
         #[arg(long)]
-        place_id: Option<i64>,
+        place_id: Option<PlaceId>,
         #[arg(long)]
         display_name: Option<String>,
         #[arg(long, env = "BANGBANG_PASSWORD")]

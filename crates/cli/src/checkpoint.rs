@@ -211,7 +211,9 @@ pub async fn divergences(
         let now = heads.communities.iter().find(|c| c.slug == chain.community);
         let at = match now {
             Some(c) if chain.seq > 0 && c.head.seq >= chain.seq => {
-                store.chain_event(c.community_id, chain.seq).await?
+                store
+                    .chain_event(bangbang_domain::PlaceId::new(c.community_id), chain.seq)
+                    .await?
             }
             _ => None,
         };

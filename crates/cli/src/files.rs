@@ -128,7 +128,7 @@ pub async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {
         status,
         channel,
         category: args.category.clone(),
-        ..Default::default()
+        ..RequestFilter::for_actor(&operator())
     };
     let title = match view {
         View::Intake => "接待台账",

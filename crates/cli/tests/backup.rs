@@ -114,7 +114,7 @@ async fn figures(store: &SqlStore) -> ((i64, i64, i64), i64) {
     }
     .bounds_ms();
     let scope = |from_ms, to_ms| StatsScope {
-        scope: None,
+        reach: bangbang_store::Reach::of(&bangbang_domain::Actor::operator()),
         community_id: Some(community.id),
         from_ms,
         to_ms,

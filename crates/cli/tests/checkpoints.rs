@@ -271,7 +271,7 @@ async fn checkpoints_catch_rewrites(postgres: bool) {
     // hash and the head: the chains are consistent again, but not the checkpoint.
     let liuxiali = store.community("liuxiali").await.unwrap();
     drop_guards(&store).await;
-    rewrite_and_rehash(&store, liuxiali.id, 10).await;
+    rewrite_and_rehash(&store, liuxiali.id.get(), 10).await;
     let said = ok(&d.run(&["ledger", "verify"]));
     assert!(
         said.contains("ledger OK"),
@@ -302,7 +302,7 @@ async fn checkpoints_catch_rewrites(postgres: bool) {
     let after = d.file("after.json");
     ok(&d.run(&["ledger", "checkpoint", "--out", &after]));
     let dadi = store.community("dadi").await.unwrap();
-    roll_back(&store, dadi.id, 3).await;
+    roll_back(&store, dadi.id.get(), 3).await;
     let said = ok(&d.run(&["ledger", "verify"]));
     assert!(
         said.contains("ledger OK"),

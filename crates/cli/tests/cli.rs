@@ -88,7 +88,7 @@ async fn demo_figures(db: Db) {
     let (from, to) = period.bounds_ms();
     let stats = store
         .stats(&StatsScope {
-            scope: None,
+            reach: bangbang_store::Reach::of(&bangbang_domain::Actor::operator()),
             community_id: Some(community.id),
             from_ms: Some(from),
             to_ms: Some(to),
@@ -125,7 +125,7 @@ async fn demo_figures(db: Db) {
     // And there is live work now, in both communities.
     let now = store
         .stats(&StatsScope {
-            scope: None,
+            reach: bangbang_store::Reach::of(&bangbang_domain::Actor::operator()),
             community_id: None,
             from_ms: Some(to),
             to_ms: None,
@@ -444,12 +444,12 @@ async fn export_import_round_trip(db: Db) {
         to: parse_date("2024-11-15"),
     };
     let (from, to) = period.bounds_ms();
-    let figures = |community_id: i64| {
+    let figures = |community_id: bangbang_domain::PlaceId| {
         let store = store.clone();
         async move {
             let s = store
                 .stats(&StatsScope {
-                    scope: None,
+                    reach: bangbang_store::Reach::of(&bangbang_domain::Actor::operator()),
                     community_id: Some(community_id),
                     from_ms: Some(from),
                     to_ms: Some(to),
@@ -632,7 +632,7 @@ async fn messy_ledger_import() {
         .list_requests(&bangbang_store::RequestFilter {
             channel: Some(bangbang_domain::Channel::Import),
             limit: 50,
-            ..Default::default()
+            ..bangbang_store::RequestFilter::for_actor(&bangbang_domain::Actor::operator())
         })
         .await
         .unwrap();

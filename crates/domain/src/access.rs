@@ -1,6 +1,7 @@
 //! Who may see and do what. Scope is checked against a request's place path; roles
 //! against the action. The rules are pure so they can be tested exhaustively.
 
+use crate::ids::{PlaceId, UserId};
 use crate::lifecycle::{ActionKind, Status};
 use serde::{Deserialize, Serialize};
 
@@ -58,13 +59,13 @@ impl Role {
 /// The places above a request, enough to decide whether an actor's scope covers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommunityPath {
-    pub district_id: i64,
-    pub subdistrict_id: i64,
-    pub community_id: i64,
+    pub district_id: PlaceId,
+    pub subdistrict_id: PlaceId,
+    pub community_id: PlaceId,
 }
 
 impl CommunityPath {
-    pub fn contains(&self, place_id: i64) -> bool {
+    pub fn contains(&self, place_id: PlaceId) -> bool {
         place_id == self.district_id
             || place_id == self.subdistrict_id
             || place_id == self.community_id
@@ -76,13 +77,13 @@ impl CommunityPath {
 pub struct Actor {
     /// The account acting, for a signed-in user; `None` for a resident on the public pages
     /// and for the command line's operator, who act without one.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub username: String,
     pub display_name: String,
     pub role: Role,
     /// The place the user works in: a community for staff, grid workers and volunteers,
-    /// a sub-district or district for supervisors; `None` (everywhere) for admins.
-    pub scope: Option<i64>,
+    /// a sub-district or district for supervisors; everywhere for admins.
+    pub scope: Scope,
     /// Category codes a volunteer can take on; `general` fits any category.
     pub skills: Vec<String>,
 }
@@ -93,7 +94,27 @@ pub struct RequestFacts {
     pub path: CommunityPath,
     pub status: Status,
     pub category: String,
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
+}
+
+/// How far an actor reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// The whole deployment: admins and the command line's operator.
+    Everywhere,
+    /// One place and everything under it: a community, a sub-district or a district.
+    Within(PlaceId),
+}
+
+impl Scope {
+    /// The place the scope is bounded by; `None` for everywhere.
+    pub fn place(self) -> Option<PlaceId> {
+        match self {
+            Scope::Everywhere => None,
+            Scope::Within(place) => Some(place),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,8 +129,8 @@ pub enum AccessError {
 impl Actor {
     pub fn covers(&self, path: &CommunityPath) -> bool {
         match self.scope {
-            None => self.role == Role::Admin,
-            Some(place) => path.contains(place),
+            Scope::Everywhere => self.role == Role::Admin,
+            Scope::Within(place) => path.contains(place),
         }
     }
 
@@ -167,13 +188,13 @@ impl Actor {
     }
 
     /// The resident of a community's public pages, as an actor: no account.
-    pub fn resident(community_id: i64) -> Actor {
+    pub fn resident(community_id: PlaceId) -> Actor {
         Actor {
             user_id: None,
             username: "resident".into(),
             display_name: "居民".into(),
             role: Role::Resident,
-            scope: Some(community_id),
+            scope: Scope::Within(community_id),
             skills: Vec::new(),
         }
     }
@@ -186,7 +207,7 @@ impl Actor {
             username: "cli".into(),
             display_name: "命令行".into(),
             role: Role::Admin,
-            scope: None,
+            scope: Scope::Everywhere,
             skills: Vec::new(),
         }
     }
@@ -274,18 +295,18 @@ mod tests {
     use super::*;
 
     const PATH: CommunityPath = CommunityPath {
-        district_id: 1,
-        subdistrict_id: 2,
-        community_id: 3,
+        district_id: PlaceId::new(1),
+        subdistrict_id: PlaceId::new(2),
+        community_id: PlaceId::new(3),
     };
 
     fn actor(role: Role, scope: Option<i64>) -> Actor {
         Actor {
-            user_id: Some(10),
+            user_id: Some(UserId::new(10)),
             username: "u".into(),
             display_name: "U".into(),
             role,
-            scope,
+            scope: scope.map_or(Scope::Everywhere, |p| Scope::Within(PlaceId::new(p))),
             skills: vec!["sewer_overflow".into()],
         }
     }
@@ -295,7 +316,7 @@ mod tests {
             path: PATH,
             status,
             category: "sewer_overflow".into(),
-            assignee_id: assignee,
+            assignee_id: assignee.map(UserId::new),
         }
     }
 
@@ -303,27 +324,27 @@ mod tests {
     fn actors_without_an_account_are_nobodys_assignee() {
         let facts = RequestFacts {
             path: CommunityPath {
-                district_id: 1,
-                subdistrict_id: 2,
-                community_id: 3,
+                district_id: PlaceId::new(1),
+                subdistrict_id: PlaceId::new(2),
+                community_id: PlaceId::new(3),
             },
             status: Status::Submitted,
             category: "other".into(),
             assignee_id: None,
         };
         // No account is not "the same account" as no assignee.
-        assert!(!Actor::resident(3).is_assignee(&facts));
+        assert!(!Actor::resident(PlaceId::new(3)).is_assignee(&facts));
         assert!(!Actor::operator().is_assignee(&facts));
         assert_eq!(Actor::operator().user_id, None);
-        assert_eq!(Actor::resident(3).user_id, None);
+        assert_eq!(Actor::resident(PlaceId::new(3)).user_id, None);
     }
 
     #[test]
     fn scope_hides_other_communities() {
         let other = CommunityPath {
-            district_id: 1,
-            subdistrict_id: 2,
-            community_id: 4,
+            district_id: PlaceId::new(1),
+            subdistrict_id: PlaceId::new(2),
+            community_id: PlaceId::new(4),
         };
         let staff = actor(Role::Staff, Some(3));
         let req = RequestFacts {

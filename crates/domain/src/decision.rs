@@ -29,7 +29,7 @@ pub enum Refusal {
 /// A change to a volunteer's service hours that goes with the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HoursChange {
-    pub volunteer_id: i64,
+    pub volunteer_id: crate::ids::UserId,
     /// Minutes credited (negative: taken back).
     pub minutes: i64,
     pub source: HoursSource,
@@ -129,24 +129,25 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::{CommunityPath, Role};
+    use crate::access::{CommunityPath, Role, Scope};
+    use crate::ids::{PlaceId, UserId};
     use crate::lifecycle::{ActionKind, CloseReason, DispatchTarget, Satisfaction};
 
-    const COMMUNITY: i64 = 30;
-    const ME: i64 = 7;
-    const SOMEONE_ELSE: i64 = 8;
+    const COMMUNITY: PlaceId = PlaceId::new(30);
+    const ME: UserId = UserId::new(7);
+    const SOMEONE_ELSE: UserId = UserId::new(8);
 
     fn at() -> DateTime<Utc> {
         crate::time::parse_instant("2024-07-03 10:00").unwrap()
     }
 
-    fn actor(role: Role, scope: Option<i64>, skills: &[&str]) -> Actor {
+    fn actor(role: Role, scope: Option<PlaceId>, skills: &[&str]) -> Actor {
         Actor {
             user_id: Some(ME),
             username: "me".into(),
             display_name: "我".into(),
             role,
-            scope,
+            scope: scope.map_or(Scope::Everywhere, Scope::Within),
             skills: skills.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -185,11 +186,11 @@ mod tests {
         }
     }
 
-    fn request(status: Status, assignee: Option<i64>) -> (RequestFacts, Projection) {
+    fn request(status: Status, assignee: Option<UserId>) -> (RequestFacts, Projection) {
         let facts = RequestFacts {
             path: CommunityPath {
-                district_id: 10,
-                subdistrict_id: 20,
+                district_id: PlaceId::new(10),
+                subdistrict_id: PlaceId::new(20),
                 community_id: COMMUNITY,
             },
             status,
@@ -209,7 +210,7 @@ mod tests {
     struct Case {
         name: &'static str,
         actor: Actor,
-        assignee: Option<i64>,
+        assignee: Option<UserId>,
     }
 
     fn cases() -> Vec<Case> {
@@ -226,12 +227,12 @@ mod tests {
             },
             Case {
                 name: "staff elsewhere",
-                actor: actor(Role::Staff, Some(31), &[]),
+                actor: actor(Role::Staff, Some(PlaceId::new(31)), &[]),
                 assignee: None,
             },
             Case {
                 name: "supervisor",
-                actor: actor(Role::Supervisor, Some(20), &[]),
+                actor: actor(Role::Supervisor, Some(PlaceId::new(20)), &[]),
                 assignee: None,
             },
             Case {

@@ -6,6 +6,7 @@ pub mod category;
 pub mod checkpoint;
 pub mod decision;
 pub mod event;
+pub mod ids;
 pub mod ledger;
 pub mod lifecycle;
 pub mod matching;
@@ -17,8 +18,9 @@ pub mod time;
 pub mod validation;
 pub mod volunteer;
 
-pub use access::{AccessError, Actor, Role};
+pub use access::{AccessError, Actor, Role, Scope};
 pub use event::EventKind;
+pub use ids::{PlaceId, RequestId, UserId};
 pub use lifecycle::{Action, ActionKind, DispatchTarget, LifecycleError, Status};
 pub use request::{Channel, Urgency};
 pub use validation::FieldErrors;

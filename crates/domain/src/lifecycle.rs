@@ -3,6 +3,7 @@
 //! derived from [`allowed_actions`].
 
 use crate::event::EventKind;
+use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -196,7 +197,7 @@ pub fn allowed_actions(state: Status) -> Vec<ActionKind> {
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum DispatchTarget {
     /// A volunteer, by user id.
-    Volunteer { id: i64, name: String },
+    Volunteer { id: UserId, name: String },
     /// A partner organisation (property company, water utility...), by name.
     Partner { name: String },
     /// The open pool: any volunteer with a fitting skill may claim it.
@@ -402,7 +403,7 @@ mod tests {
                 },
                 Action::Dispatch {
                     target: DispatchTarget::Volunteer {
-                        id: 7,
+                        id: UserId::new(7),
                         name: "王芳".into(),
                     },
                 },

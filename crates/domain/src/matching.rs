@@ -2,18 +2,19 @@
 //! proximity (same entrance, then building, then grid), current load, and how much they
 //! have done before (reliability).
 
+use crate::ids::{PlaceId, UserId};
 use serde::Serialize;
 
 /// What matching needs to know about a volunteer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub display_name: String,
     pub skills: Vec<String>,
-    pub entrance_id: Option<i64>,
-    pub building_id: Option<i64>,
-    pub grid_id: Option<i64>,
+    pub entrance_id: Option<PlaceId>,
+    pub building_id: Option<PlaceId>,
+    pub grid_id: Option<PlaceId>,
     /// Requests they have accepted and not yet resolved.
     pub open_load: i64,
     /// Requests they have resolved.
@@ -24,9 +25,9 @@ pub struct Candidate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Need {
     pub category: String,
-    pub entrance_id: Option<i64>,
-    pub building_id: Option<i64>,
-    pub grid_id: Option<i64>,
+    pub entrance_id: Option<PlaceId>,
+    pub building_id: Option<PlaceId>,
+    pub grid_id: Option<PlaceId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,7 +78,7 @@ impl Reason {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub display_name: String,
     pub score: i64,
@@ -99,7 +100,7 @@ pub fn suggest(need: &Need, candidates: &[Candidate], limit: usize) -> Vec<Sugge
             } else {
                 return None;
             };
-            let same = |a: Option<i64>, b: Option<i64>| a.is_some() && a == b;
+            let same = |a: Option<PlaceId>, b: Option<PlaceId>| a.is_some() && a == b;
             if same(c.entrance_id, need.entrance_id) {
                 reasons.push(Reason::SameEntrance);
                 score += 40;
@@ -141,13 +142,13 @@ mod tests {
 
     fn candidate(id: i64, skills: &[&str], entrance: i64, building: i64, load: i64) -> Candidate {
         Candidate {
-            user_id: id,
+            user_id: UserId::new(id),
             username: format!("v{id}"),
             display_name: format!("V{id}"),
             skills: skills.iter().map(|s| s.to_string()).collect(),
-            entrance_id: Some(entrance),
-            building_id: Some(building),
-            grid_id: Some(1),
+            entrance_id: Some(PlaceId::new(entrance)),
+            building_id: Some(PlaceId::new(building)),
+            grid_id: Some(PlaceId::new(1)),
             open_load: load,
             resolved: 0,
         }
@@ -157,9 +158,9 @@ mod tests {
     fn skill_then_proximity_then_load() {
         let need = Need {
             category: "sewer_overflow".into(),
-            entrance_id: Some(11),
-            building_id: Some(10),
-            grid_id: Some(1),
+            entrance_id: Some(PlaceId::new(11)),
+            building_id: Some(PlaceId::new(10)),
+            grid_id: Some(PlaceId::new(1)),
         };
         let list = [
             candidate(1, &["errands"], 11, 10, 0),
@@ -169,7 +170,7 @@ mod tests {
             candidate(5, &["sewer_overflow", "plumbing"], 12, 10, 0),
         ];
         let got = suggest(&need, &list, 10);
-        let order: Vec<i64> = got.iter().map(|s| s.user_id).collect();
+        let order: Vec<i64> = got.iter().map(|s| s.user_id.get()).collect();
         assert_eq!(
             order,
             [4, 5, 2, 3],

@@ -2,6 +2,7 @@
 //! table for fast queries and writes it in the same transaction as the event; this module
 //! says how one event changes it, so replaying the ledger gives the same table.
 
+use crate::ids::UserId;
 use crate::lifecycle::{Action, CloseReason, DispatchTarget, LifecycleError, Satisfaction, Status};
 use crate::time::to_ms;
 use serde::Serialize;
@@ -9,7 +10,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Projection {
     pub status: Status,
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
     pub partner: Option<String>,
     pub first_response_ms: Option<i64>,
     pub resolved_ms: Option<i64>,
@@ -44,7 +45,7 @@ impl Projection {
     pub fn apply(
         &mut self,
         action: &Action,
-        actor_id: Option<i64>,
+        actor_id: Option<UserId>,
         at_ms: i64,
     ) -> Result<(), LifecycleError> {
         let next = action.next_state(self.status)?;
@@ -126,20 +127,21 @@ mod tests {
             &Action::Dispatch {
                 target: DispatchTarget::Pool,
             },
-            Some(1),
+            Some(UserId::new(1)),
             100,
         )
         .unwrap();
         assert_eq!(p.first_response_ms, Some(100));
-        p.apply(&Action::Accept, Some(42), 200).unwrap();
-        assert_eq!(p.assignee_id, Some(42));
-        p.apply(&Action::Start, Some(42), 300).unwrap();
+        p.apply(&Action::Accept, Some(UserId::new(42)), 200)
+            .unwrap();
+        assert_eq!(p.assignee_id, Some(UserId::new(42)));
+        p.apply(&Action::Start, Some(UserId::new(42)), 300).unwrap();
         p.apply(
             &Action::Resolve {
                 outcome: "修好了".into(),
                 minutes: 45,
             },
-            Some(42),
+            Some(UserId::new(42)),
             400,
         )
         .unwrap();
@@ -152,7 +154,7 @@ mod tests {
                 satisfaction: Satisfaction::Basic,
                 note: String::new(),
             },
-            Some(1),
+            Some(UserId::new(1)),
             500,
         )
         .unwrap();
@@ -164,7 +166,7 @@ mod tests {
     fn a_refused_action_changes_nothing() {
         let mut p = Projection::submitted();
         let before = p.clone();
-        assert!(p.apply(&Action::Start, Some(1), 100).is_err());
+        assert!(p.apply(&Action::Start, Some(UserId::new(1)), 100).is_err());
         assert_eq!(p, before);
     }
 
@@ -172,15 +174,16 @@ mod tests {
     fn decline_returns_to_submitted_without_assignee() {
         let mut p = Projection::submitted();
         let target = DispatchTarget::Volunteer {
-            id: 7,
+            id: UserId::new(7),
             name: "王芳".into(),
         };
-        p.apply(&Action::Dispatch { target }, Some(1), 100).unwrap();
+        p.apply(&Action::Dispatch { target }, Some(UserId::new(1)), 100)
+            .unwrap();
         p.apply(
             &Action::Decline {
                 reason: "出差".into(),
             },
-            Some(7),
+            Some(UserId::new(7)),
             200,
         )
         .unwrap();

@@ -9,7 +9,8 @@
 //! ```
 
 use bangbang_domain::{
-    access::Actor, category::default_categories, place::PlaceKind, request::RequestInput, Role,
+    access::Actor, category::default_categories, place::PlaceKind, request::RequestInput, PlaceId,
+    Role, Scope,
 };
 use bangbang_store::{testing, NewPlace, SqlStore, Store};
 use chrono::Utc;
@@ -17,7 +18,7 @@ use std::time::Instant;
 
 const WRITERS: usize = 8;
 
-fn place(kind: PlaceKind, parent: Option<i64>, name: &str) -> NewPlace {
+fn place(kind: PlaceKind, parent: Option<PlaceId>, name: &str) -> NewPlace {
     NewPlace {
         kind,
         parent_id: parent,
@@ -141,7 +142,7 @@ async fn main() {
         username: "bench".into(),
         display_name: "bench".into(),
         role: Role::Admin,
-        scope: None,
+        scope: Scope::Everywhere,
         skills: Vec::new(),
     };
     // Warm the pool and the caches.

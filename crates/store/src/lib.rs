@@ -24,7 +24,7 @@ use bangbang_domain::{
     category::Category,
     lifecycle::{Action, Status},
     request::RequestDraft,
-    Role,
+    PlaceId, RequestId, Role, Scope, UserId,
 };
 use chrono::{DateTime, Utc};
 
@@ -36,25 +36,25 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     // Places and categories.
-    async fn add_place(&self, place: NewPlace) -> StoreResult<i64>;
+    async fn add_place(&self, place: NewPlace) -> StoreResult<PlaceId>;
     async fn community(&self, slug: &str) -> StoreResult<Community>;
     async fn communities(&self) -> StoreResult<Vec<Community>>;
-    async fn place_by_id(&self, id: i64) -> StoreResult<PlaceRecord>;
+    async fn place_by_id(&self, id: PlaceId) -> StoreResult<PlaceRecord>;
     async fn upsert_category(&self, category: &Category, sort_order: i64) -> StoreResult<()>;
     async fn categories(&self) -> StoreResult<Vec<Category>>;
 
     // Accounts.
     async fn add_user(&self, user: NewUser) -> StoreResult<UserRecord>;
     async fn user_by_name(&self, username: &str) -> StoreResult<UserRecord>;
-    async fn users_in(&self, community_id: i64, role: Role) -> StoreResult<Vec<UserRecord>>;
+    async fn users_in(&self, community_id: PlaceId, role: Role) -> StoreResult<Vec<UserRecord>>;
     /// A token that never expires.
-    async fn add_token(&self, user_id: i64, token_hash: &str, label: &str) -> StoreResult<()> {
+    async fn add_token(&self, user_id: UserId, token_hash: &str, label: &str) -> StoreResult<()> {
         self.add_token_until(user_id, token_hash, label, None).await
     }
     /// A token that stops working at `expires_ms`, if given.
     async fn add_token_until(
         &self,
-        user_id: i64,
+        user_id: UserId,
         token_hash: &str,
         label: &str,
         expires_ms: Option<i64>,
@@ -96,23 +96,27 @@ pub trait Store: Send + Sync + 'static {
     async fn apply(
         &self,
         actor: &Actor,
-        request_id: i64,
+        request_id: RequestId,
         action: Action,
         at: DateTime<Utc>,
     ) -> StoreResult<RequestRecord>;
-    async fn request(&self, id: i64) -> StoreResult<RequestRecord>;
+    async fn request(&self, id: RequestId) -> StoreResult<RequestRecord>;
     async fn request_by_code(&self, code: &str) -> StoreResult<RequestRecord>;
-    async fn events(&self, request_id: i64) -> StoreResult<Vec<EventRecord>>;
+    async fn events(&self, request_id: RequestId) -> StoreResult<Vec<EventRecord>>;
     async fn list_requests(&self, filter: &RequestFilter) -> StoreResult<Page<RequestRecord>>;
     /// Reading personal data is logged: who saw the phone and room of which requests.
-    async fn log_personal_data_reads(&self, user_id: i64, request_ids: &[i64]) -> StoreResult<()>;
+    async fn log_personal_data_reads(
+        &self,
+        user_id: UserId,
+        request_ids: &[RequestId],
+    ) -> StoreResult<()>;
 
     /// Logs the requests among `records` whose personal data `viewer` is shown in full.
     async fn log_shown(&self, viewer: &Actor, records: &[RequestRecord]) -> StoreResult<()> {
         let Some(user_id) = viewer.user_id else {
             return Ok(()); // the command line's operator and residents have no account
         };
-        let shown: Vec<i64> = records
+        let shown: Vec<RequestId> = records
             .iter()
             .filter(|r| viewer.sees_personal_data(&r.facts()))
             .map(|r| r.id)
@@ -128,13 +132,13 @@ pub trait Store: Send + Sync + 'static {
     /// Walks every chain (the legacy one and each community's) and names the first fault.
     async fn verify_ledger(&self) -> StoreResult<LedgerReport>;
     /// Walks one community's chain.
-    async fn verify_chain(&self, community_id: i64) -> StoreResult<LedgerReport>;
+    async fn verify_chain(&self, community_id: PlaceId) -> StoreResult<LedgerReport>;
     /// The head of every chain, as a checkpoint signs them.
     async fn ledger_heads(&self) -> StoreResult<LedgerHeads>;
     /// The global seq and hash of the event at `chain_seq` in a community's chain.
     async fn chain_event(
         &self,
-        community_id: i64,
+        community_id: PlaceId,
         chain_seq: i64,
     ) -> StoreResult<Option<(i64, String)>>;
     /// Records a signed checkpoint (the text of its statement file).
@@ -146,26 +150,28 @@ pub trait Store: Send + Sync + 'static {
     async fn create_session(
         &self,
         token_hash: &str,
-        user_id: i64,
+        user_id: UserId,
         expires_ms: i64,
     ) -> StoreResult<()>;
     async fn actor_by_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Actor>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
     // What the desk pages need.
-    async fn grids(&self, community_id: i64) -> StoreResult<Vec<GridRecord>>;
-    async fn buildings(&self, community_id: i64) -> StoreResult<Vec<BuildingRecord>>;
+    async fn grids(&self, community_id: PlaceId) -> StoreResult<Vec<GridRecord>>;
+    async fn buildings(&self, community_id: PlaceId) -> StoreResult<Vec<BuildingRecord>>;
     /// Same entrance (or building) and category, open or reported since `since_ms`.
     async fn possible_duplicates(
         &self,
-        community_id: i64,
+        community_id: PlaceId,
         building: &str,
         entrance: Option<&str>,
         category: &str,
         since_ms: i64,
     ) -> StoreResult<Vec<RequestRecord>>;
-    async fn volunteer_candidates(&self, community_id: i64)
-        -> StoreResult<Vec<VolunteerCandidate>>;
+    async fn volunteer_candidates(
+        &self,
+        community_id: PlaceId,
+    ) -> StoreResult<Vec<VolunteerCandidate>>;
     async fn status_counts(&self, filter: &RequestFilter) -> StoreResult<Vec<(Status, i64)>>;
 
     // Volunteers' hours, imports and the report.
@@ -173,21 +179,21 @@ pub trait Store: Send + Sync + 'static {
     async fn record_activity_hours(
         &self,
         actor: &Actor,
-        volunteer_id: i64,
+        volunteer_id: UserId,
         minutes: i64,
         activity: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<i64>;
     async fn hours_ledger(
         &self,
-        volunteer_id: i64,
+        volunteer_id: UserId,
         from_ms: i64,
         to_ms: i64,
     ) -> StoreResult<Vec<HoursEntry>>;
     async fn volunteer_totals(
         &self,
-        scope: Option<i64>,
-        community_id: Option<i64>,
+        scope: Scope,
+        community_id: Option<PlaceId>,
         from_ms: i64,
         to_ms: i64,
         limit: i64,

@@ -8,7 +8,7 @@ use bangbang_domain::{
     request::{Channel, Urgency},
     stats::{Counts, Rates},
     volunteer::HoursSource,
-    EventKind, Role,
+    Actor, EventKind, PlaceId, RequestId, Role, Scope, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -16,7 +16,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPlace {
     pub kind: PlaceKind,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<PlaceId>,
     pub name: String,
     /// Communities: the name in URLs (`liuxiali`).
     pub slug: Option<String>,
@@ -28,22 +28,22 @@ pub struct NewPlace {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlaceRecord {
-    pub id: i64,
+    pub id: PlaceId,
     pub kind: PlaceKind,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<PlaceId>,
     pub name: String,
     pub number: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Community {
-    pub id: i64,
+    pub id: PlaceId,
     pub slug: String,
     pub name: String,
     pub code_prefix: String,
-    pub subdistrict_id: i64,
+    pub subdistrict_id: PlaceId,
     pub subdistrict_name: String,
-    pub district_id: i64,
+    pub district_id: PlaceId,
     pub district_name: String,
 }
 
@@ -62,24 +62,24 @@ pub struct NewUser {
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    pub scope_place_id: Option<i64>,
+    pub scope_place_id: Option<PlaceId>,
     pub password_hash: String,
     pub phone: Option<String>,
     pub skills: Vec<String>,
-    pub home_entrance_id: Option<i64>,
+    pub home_entrance_id: Option<PlaceId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    pub scope_place_id: Option<i64>,
+    pub scope_place_id: Option<PlaceId>,
     #[serde(skip)]
     pub password_hash: String,
     pub skills: Vec<String>,
-    pub home_entrance_id: Option<i64>,
+    pub home_entrance_id: Option<PlaceId>,
     pub active: bool,
 }
 
@@ -90,7 +90,7 @@ impl UserRecord {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             role: self.role,
-            scope: self.scope_place_id,
+            scope: self.scope_place_id.map_or(Scope::Everywhere, Scope::Within),
             skills: self.skills.clone(),
         }
     }
@@ -99,15 +99,15 @@ impl UserRecord {
 /// A request with its current state, as read from the projection table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRecord {
-    pub id: i64,
+    pub id: RequestId,
     pub code: String,
     pub community: CommunityRef,
-    pub grid_id: Option<i64>,
+    pub grid_id: Option<PlaceId>,
     pub grid: Option<String>,
-    pub building_id: Option<i64>,
+    pub building_id: Option<PlaceId>,
     pub building: Option<String>,
     pub entrance: Option<String>,
-    pub entrance_id: Option<i64>,
+    pub entrance_id: Option<PlaceId>,
     pub room: Option<String>,
     pub category: String,
     pub channel: Channel,
@@ -130,11 +130,11 @@ pub struct RequestRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommunityRef {
-    pub id: i64,
+    pub id: PlaceId,
     pub slug: String,
     pub name: String,
-    pub subdistrict_id: i64,
-    pub district_id: i64,
+    pub subdistrict_id: PlaceId,
+    pub district_id: PlaceId,
 }
 
 impl RequestRecord {
@@ -192,27 +192,56 @@ pub struct EventRecord {
     pub actor: String,
     /// The actor's display name, when the actor is a user.
     pub actor_name: Option<String>,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub at: DateTime<Utc>,
     pub kind: EventKind,
     pub data: serde_json::Value,
     pub hash: String,
 }
 
-/// Which requests to list. Scope is always applied; the rest narrows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How far an actor's view reaches: their scope and, for a volunteer, the open pool plus
+/// their own jobs. Only [`Reach::of`] makes one, so every filter and every figure starts
+/// from the actor who asks; there is no "everything" to forget to narrow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    scope: Scope,
+    /// A volunteer sees the open pool plus what is assigned to them (`viewer`).
+    volunteer_view: bool,
+    viewer: Option<UserId>,
+}
+
+impl Reach {
+    pub fn of(actor: &Actor) -> Reach {
+        Reach {
+            scope: actor.scope,
+            volunteer_view: actor.role == Role::Volunteer,
+            viewer: actor.user_id,
+        }
+    }
+
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// `Some(account)` when only the pool and the account's own jobs are visible
+    /// (`Some(None)`: only the pool).
+    pub fn volunteer(&self) -> Option<Option<UserId>> {
+        self.volunteer_view.then_some(self.viewer)
+    }
+}
+
+/// Which requests to list: everything the actor reaches ([`RequestFilter::for_actor`]),
+/// narrowed by the other fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestFilter {
-    /// Place ids the caller may see (a community, sub-district or district); `None` = all.
-    pub scope: Option<i64>,
-    /// For volunteers: only the pool plus what is assigned to this user.
-    pub volunteer_id: Option<i64>,
+    pub reach: Reach,
     /// Only what is assigned to this user.
-    pub assignee_id: Option<i64>,
-    pub community_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
+    pub community_id: Option<PlaceId>,
     pub status: Option<Status>,
     pub category: Option<String>,
     pub channel: Option<Channel>,
-    pub grid_id: Option<i64>,
+    pub grid_id: Option<PlaceId>,
     /// Text to look for in the code, reporter, description and outcome (and the room, when
     /// `text_in_rooms`).
     pub text: Option<String>,
@@ -228,11 +257,33 @@ pub struct RequestFilter {
     pub ascending: bool,
 }
 
+impl RequestFilter {
+    /// Everything `actor` may see, newest first, 50 to a page.
+    pub fn for_actor(actor: &Actor) -> RequestFilter {
+        RequestFilter {
+            reach: Reach::of(actor),
+            assignee_id: None,
+            community_id: None,
+            status: None,
+            category: None,
+            channel: None,
+            grid_id: None,
+            text: None,
+            text_in_rooms: false,
+            from_ms: None,
+            to_ms: None,
+            cursor: None,
+            limit: 50,
+            ascending: false,
+        }
+    }
+}
+
 /// Keyset position: newest first, by (reported time, id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub reported_ms: i64,
-    pub id: i64,
+    pub id: RequestId,
 }
 
 impl Cursor {
@@ -255,14 +306,29 @@ pub struct Page<T> {
     pub next: Option<Cursor>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which requests the figures count: those the actor reaches ([`StatsScope::for_actor`]),
+/// narrowed to a community and a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsScope {
-    /// The caller's scope place; `None` = everything.
-    pub scope: Option<i64>,
-    pub community_id: Option<i64>,
+    pub reach: Reach,
+    pub community_id: Option<PlaceId>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
+    /// "Now", for what is overdue.
     pub now_ms: i64,
+}
+
+impl StatsScope {
+    /// Everything `actor` reaches, at any time.
+    pub fn for_actor(actor: &Actor, now_ms: i64) -> StatsScope {
+        StatsScope {
+            reach: Reach::of(actor),
+            community_id: None,
+            from_ms: None,
+            to_ms: None,
+            now_ms,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -299,16 +365,16 @@ pub type VolunteerCandidate = bangbang_domain::matching::Candidate;
 /// A grid of a community, for filters and pickers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GridRecord {
-    pub id: i64,
+    pub id: PlaceId,
     pub name: String,
 }
 
 /// A building with its entrances, for address pickers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BuildingRecord {
-    pub id: i64,
+    pub id: PlaceId,
     pub number: String,
-    pub grid_id: Option<i64>,
+    pub grid_id: Option<PlaceId>,
     pub entrances: Vec<String>,
 }
 
@@ -325,7 +391,7 @@ pub struct HoursEntry {
 /// A volunteer's hours and jobs over a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VolunteerTotal {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub display_name: String,
     pub jobs: i64,

@@ -9,7 +9,7 @@ use bangbang_domain::{
     place::PlaceKind,
     request::{RequestDraft, RequestInput},
     time::{parse_instant, Period},
-    Role,
+    PlaceId, Role, Scope,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -26,7 +26,7 @@ pub struct Fixture {
     pub supervisor: Actor,
 }
 
-fn place(kind: PlaceKind, parent: Option<i64>, name: &str) -> NewPlace {
+fn place(kind: PlaceKind, parent: Option<PlaceId>, name: &str) -> NewPlace {
     NewPlace {
         kind,
         parent_id: parent,
@@ -37,7 +37,7 @@ fn place(kind: PlaceKind, parent: Option<i64>, name: &str) -> NewPlace {
     }
 }
 
-async fn user(store: &dyn Store, name: &str, role: Role, scope: i64, skills: &[&str]) -> Actor {
+async fn user(store: &dyn Store, name: &str, role: Role, scope: PlaceId, skills: &[&str]) -> Actor {
     store
         .add_user(NewUser {
             username: name.into(),
@@ -117,7 +117,7 @@ pub async fn fixture(store: &dyn Store) -> Fixture {
             username: "admin".into(),
             display_name: "管理员".into(),
             role: Role::Admin,
-            scope: None,
+            scope: Scope::Everywhere,
             skills: Vec::new(),
         },
         staff: user(store, "staff1", Role::Staff, ids[0], &[]).await,
@@ -389,9 +389,8 @@ pub async fn run_story(store: &dyn Store) {
 
     // Lists: scope, filters and keyset pages.
     let all = RequestFilter {
-        scope: f.staff.scope,
         limit: 1,
-        ..Default::default()
+        ..RequestFilter::for_actor(&f.staff)
     };
     let page1 = store.list_requests(&all).await.unwrap();
     assert_eq!(page1.items.len(), 1);
@@ -409,9 +408,8 @@ pub async fn run_story(store: &dyn Store) {
     );
     assert!(page2.next.is_none());
     let other_scope = RequestFilter {
-        scope: f.other_staff.scope,
         limit: 50,
-        ..Default::default()
+        ..RequestFilter::for_actor(&f.other_staff)
     };
     assert!(store
         .list_requests(&other_scope)
@@ -422,7 +420,7 @@ pub async fn run_story(store: &dyn Store) {
     let by_status = RequestFilter {
         status: Some(Status::LongTerm),
         limit: 50,
-        ..Default::default()
+        ..RequestFilter::for_actor(&f.admin)
     };
     assert_eq!(
         store.list_requests(&by_status).await.unwrap().items.len(),
@@ -436,7 +434,7 @@ pub async fn run_story(store: &dyn Store) {
     }
     .bounds_ms();
     let scope = StatsScope {
-        scope: f.supervisor.scope,
+        reach: Reach::of(&f.supervisor),
         community_id: None,
         from_ms: Some(from),
         to_ms: Some(to),
@@ -474,8 +472,7 @@ pub async fn run_story(store: &dyn Store) {
     // The desk's helpers: board counts, duplicates, pickers, volunteer candidates.
     let counts = store
         .status_counts(&RequestFilter {
-            scope: f.staff.scope,
-            ..Default::default()
+            ..RequestFilter::for_actor(&f.staff)
         })
         .await
         .unwrap();
@@ -515,16 +512,15 @@ pub async fn run_story(store: &dyn Store) {
         .unwrap();
     assert_eq!(vol2.open_load, 0, "long-term work is not counted as load");
     let search = RequestFilter {
-        scope: f.staff.scope,
         text: Some("下水".into()),
         limit: 10,
-        ..Default::default()
+        ..RequestFilter::for_actor(&f.staff)
     };
     assert_eq!(store.list_requests(&search).await.unwrap().items.len(), 2);
     let search = RequestFilter {
         text: Some("存水弯".into()),
         limit: 10,
-        ..Default::default()
+        ..RequestFilter::for_actor(&f.admin)
     };
     assert_eq!(
         store.list_requests(&search).await.unwrap().items.len(),
@@ -534,7 +530,7 @@ pub async fn run_story(store: &dyn Store) {
     let search = RequestFilter {
         text: Some("lxl-".into()),
         limit: 10,
-        ..Default::default()
+        ..RequestFilter::for_actor(&f.admin)
     };
     assert!(
         !store.list_requests(&search).await.unwrap().items.is_empty(),
@@ -543,7 +539,7 @@ pub async fn run_story(store: &dyn Store) {
     let search = RequestFilter {
         text: Some("100%".into()),
         limit: 10,
-        ..Default::default()
+        ..RequestFilter::for_actor(&f.admin)
     };
     assert!(
         store.list_requests(&search).await.unwrap().items.is_empty(),
@@ -693,7 +689,13 @@ pub async fn run_hours_and_import(store: &dyn Store) {
         Err(StoreError::NotFound(_))
     ));
     let totals = store
-        .volunteer_totals(None, Some(f.community.id), all_from, all_to, 10)
+        .volunteer_totals(
+            Scope::Everywhere,
+            Some(f.community.id),
+            all_from,
+            all_to,
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -795,7 +797,7 @@ pub async fn run_hours_and_import(store: &dyn Store) {
         community_id: Some(f.community.id),
         from_ms: Some(at("2024-08-01").timestamp_millis()),
         limit: 10,
-        ..Default::default()
+        ..RequestFilter::for_actor(&f.admin)
     };
     let imported = store.list_requests(&august).await.unwrap().items;
     assert_eq!(imported.len(), 2);
@@ -815,7 +817,7 @@ pub async fn run_hours_and_import(store: &dyn Store) {
 
     // The report's extra figures.
     let scope = StatsScope {
-        scope: f.staff.scope,
+        reach: Reach::of(&f.staff),
         community_id: None,
         from_ms: None,
         to_ms: None,

@@ -5,6 +5,7 @@
 use bangbang_domain::{
     ledger::LedgerFault,
     lifecycle::{Action, DispatchTarget, LifecycleError, Status},
+    RequestId,
 };
 use bangbang_store::{story, Backend, SqlStore, Store, StoreError};
 use chrono::Utc;
@@ -243,6 +244,7 @@ async fn unreadable_text_test(store: SqlStore) {
         .fetch_one(pool)
         .await
         .unwrap();
+    let id = RequestId::new(id);
     let corrupt = |r: Result<_, StoreError>| matches!(r, Err(StoreError::Corrupt(_)));
     assert!(store.request(id).await.is_ok());
     assert!(store.events(id).await.is_ok());

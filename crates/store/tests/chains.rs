@@ -25,7 +25,7 @@ async fn drop_no_update(store: &SqlStore) {
 }
 
 /// (seq, community_id, chain_seq) of every event, in seq order.
-async fn placement(store: &SqlStore) -> Vec<(i64, Option<i64>, Option<i64>)> {
+async fn placement(store: &SqlStore) -> Vec<(i64, Option<bangbang_domain::PlaceId>, Option<i64>)> {
     sqlx::query_as("SELECT seq, community_id, chain_seq FROM events ORDER BY seq")
         .fetch_all(store.pool())
         .await

@@ -19,7 +19,7 @@ struct TestApp {
     store: SqlStore,
 }
 
-async fn token_for(store: &SqlStore, user_id: i64) -> String {
+async fn token_for(store: &SqlStore, user_id: bangbang_domain::UserId) -> String {
     let token = new_token();
     store
         .add_token(user_id, &hash_token(&token), "test")

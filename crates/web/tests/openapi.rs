@@ -561,13 +561,13 @@ fn shapes_match_what_is_serialised() {
 
     // Reference data.
     let community = Community {
-        id: 1,
+        id: bangbang_domain::PlaceId::new(1),
         slug: String::new(),
         name: String::new(),
         code_prefix: String::new(),
-        subdistrict_id: 2,
+        subdistrict_id: bangbang_domain::PlaceId::new(2),
         subdistrict_name: String::new(),
-        district_id: 3,
+        district_id: bangbang_domain::PlaceId::new(3),
         district_name: String::new(),
     };
     assert_eq!(props(&doc, "Community"), to_keys(&community));

@@ -938,7 +938,7 @@ async fn photos_are_shown_only_within_their_requests_scope(site: Site) {
     assert_eq!(get(other, full.clone()).await, StatusCode::NOT_FOUND);
     let volunteer = site.signed_in("vol1").await;
     assert_eq!(get(volunteer, thumb.clone()).await, StatusCode::NOT_FOUND);
-    let elsewhere = format!("/requests/{}/photos/{photo}", r.id - 1);
+    let elsewhere = format!("/requests/{}/photos/{photo}", r.id.get() - 1);
     assert_eq!(get(staff.clone(), elsewhere).await, StatusCode::NOT_FOUND);
     assert_eq!(
         get(staff.clone(), format!("/photos/{photo}")).await,

@@ -2,11 +2,12 @@
 //! real store in time order, so every figure comes from a real ledger history.
 
 use super::text::{texts, DECLINE_REASONS, LONG_TERM_NOTES, PARTNERS, SURNAMES, TITLES};
+use anyhow::Context;
 use bangbang_domain::{
     lifecycle::{Action, DispatchTarget, Satisfaction},
     request::{Channel, RequestDraft, Urgency},
     time::shanghai,
-    Actor,
+    Actor, RequestId,
 };
 use bangbang_store::Store;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -450,7 +451,8 @@ pub async fn play(store: &dyn Store, cast: &Cast, plans: Vec<Plan>) -> anyhow::R
             Who::Volunteer(i) => &cast.volunteers[i],
         }
     };
-    let mut ids = vec![0i64; plans.len()];
+    // Each plan's request, once created (plans are played in time order).
+    let mut ids: Vec<Option<RequestId>> = vec![None; plans.len()];
     for (at, i, step) in timeline {
         let plan = &plans[i];
         match step {
@@ -458,11 +460,12 @@ pub async fn play(store: &dyn Store, cast: &Cast, plans: Vec<Plan>) -> anyhow::R
                 let record = store
                     .create_request(actor(plan.creator), plan.draft.clone(), None, at)
                     .await?;
-                ids[i] = record.id;
+                ids[i] = Some(record.id);
             }
             Step::Act(j) => {
                 let (_, who, action) = &plan.steps[j];
-                store.apply(actor(*who), ids[i], action.clone(), at).await?;
+                let id = ids[i].context("a step is played before its request is created")?;
+                store.apply(actor(*who), id, action.clone(), at).await?;
             }
         }
     }

@@ -5,7 +5,7 @@ mod history;
 mod text;
 
 use anyhow::Context;
-use bangbang_domain::{category::default_categories, place::PlaceKind, Actor, Role};
+use bangbang_domain::{category::default_categories, place::PlaceKind, Actor, PlaceId, Role};
 use bangbang_store::{NewPlace, NewUser, Store, StoreError};
 use bangbang_web::auth::{hash_password, hash_token, new_token};
 use chrono::Utc;
@@ -153,7 +153,7 @@ const GRID_NAMES: [&str; 6] = [
     "第六网格",
 ];
 
-fn place(kind: PlaceKind, parent: Option<i64>, name: String) -> NewPlace {
+fn place(kind: PlaceKind, parent: Option<PlaceId>, name: String) -> NewPlace {
     NewPlace {
         kind,
         parent_id: parent,
@@ -181,8 +181,8 @@ impl Layout<'_> {
     pub async fn create(
         &self,
         store: &dyn Store,
-        subdistrict: i64,
-    ) -> anyhow::Result<(i64, Vec<(String, String)>, Vec<i64>)> {
+        subdistrict: PlaceId,
+    ) -> anyhow::Result<(PlaceId, Vec<(String, String)>, Vec<PlaceId>)> {
         let community = store
             .add_place(NewPlace {
                 slug: Some(self.slug.into()),

@@ -18,7 +18,7 @@ use bangbang_domain::{
     category::Category,
     lifecycle::{Action, Status},
     request::RequestDraft,
-    Role,
+    PlaceId, RequestId, Role, Scope, UserId,
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyPoolOptions;
@@ -175,7 +175,7 @@ impl Store for SqlStore {
         }
     }
 
-    async fn add_place(&self, place: NewPlace) -> StoreResult<i64> {
+    async fn add_place(&self, place: NewPlace) -> StoreResult<PlaceId> {
         on!(self, places::add_place(place))
     }
 
@@ -187,7 +187,7 @@ impl Store for SqlStore {
         on!(self, places::communities())
     }
 
-    async fn place_by_id(&self, id: i64) -> StoreResult<PlaceRecord> {
+    async fn place_by_id(&self, id: PlaceId) -> StoreResult<PlaceRecord> {
         on!(self, places::place_by_id(id))
     }
 
@@ -207,13 +207,13 @@ impl Store for SqlStore {
         on!(self, users::user_by_name(username))
     }
 
-    async fn users_in(&self, community_id: i64, role: Role) -> StoreResult<Vec<UserRecord>> {
+    async fn users_in(&self, community_id: PlaceId, role: Role) -> StoreResult<Vec<UserRecord>> {
         on!(self, users::users_in(community_id, role))
     }
 
     async fn add_token_until(
         &self,
-        user_id: i64,
+        user_id: UserId,
         token_hash: &str,
         label: &str,
         expires_ms: Option<i64>,
@@ -277,14 +277,14 @@ impl Store for SqlStore {
     async fn apply(
         &self,
         actor: &Actor,
-        request_id: i64,
+        request_id: RequestId,
         action: Action,
         at: DateTime<Utc>,
     ) -> StoreResult<RequestRecord> {
         on!(self, requests::apply(actor, request_id, action, at))
     }
 
-    async fn request(&self, id: i64) -> StoreResult<RequestRecord> {
+    async fn request(&self, id: RequestId) -> StoreResult<RequestRecord> {
         on!(self, requests::by_id(id))
     }
 
@@ -292,7 +292,7 @@ impl Store for SqlStore {
         on!(self, requests::by_code(code))
     }
 
-    async fn events(&self, request_id: i64) -> StoreResult<Vec<EventRecord>> {
+    async fn events(&self, request_id: RequestId) -> StoreResult<Vec<EventRecord>> {
         on!(self, ledger::events_of(request_id))
     }
 
@@ -300,7 +300,11 @@ impl Store for SqlStore {
         on!(self, requests::list(filter))
     }
 
-    async fn log_personal_data_reads(&self, user_id: i64, request_ids: &[i64]) -> StoreResult<()> {
+    async fn log_personal_data_reads(
+        &self,
+        user_id: UserId,
+        request_ids: &[RequestId],
+    ) -> StoreResult<()> {
         on!(self, users::log_personal_data_reads(user_id, request_ids))
     }
 
@@ -312,7 +316,7 @@ impl Store for SqlStore {
         on!(self, ledger::verify(None))
     }
 
-    async fn verify_chain(&self, community_id: i64) -> StoreResult<LedgerReport> {
+    async fn verify_chain(&self, community_id: PlaceId) -> StoreResult<LedgerReport> {
         on!(self, ledger::verify(Some(community_id)))
     }
 
@@ -322,7 +326,7 @@ impl Store for SqlStore {
 
     async fn chain_event(
         &self,
-        community_id: i64,
+        community_id: PlaceId,
         chain_seq: i64,
     ) -> StoreResult<Option<(i64, String)>> {
         on!(self, ledger::chain_event(community_id, chain_seq))
@@ -339,7 +343,7 @@ impl Store for SqlStore {
     async fn create_session(
         &self,
         token_hash: &str,
-        user_id: i64,
+        user_id: UserId,
         expires_ms: i64,
     ) -> StoreResult<()> {
         on!(self, desk::create_session(token_hash, user_id, expires_ms))
@@ -353,17 +357,17 @@ impl Store for SqlStore {
         on!(self, desk::delete_session(token_hash))
     }
 
-    async fn grids(&self, community_id: i64) -> StoreResult<Vec<GridRecord>> {
+    async fn grids(&self, community_id: PlaceId) -> StoreResult<Vec<GridRecord>> {
         on!(self, desk::grids(community_id))
     }
 
-    async fn buildings(&self, community_id: i64) -> StoreResult<Vec<BuildingRecord>> {
+    async fn buildings(&self, community_id: PlaceId) -> StoreResult<Vec<BuildingRecord>> {
         on!(self, desk::buildings(community_id))
     }
 
     async fn possible_duplicates(
         &self,
-        community_id: i64,
+        community_id: PlaceId,
         building: &str,
         entrance: Option<&str>,
         category: &str,
@@ -377,7 +381,7 @@ impl Store for SqlStore {
 
     async fn volunteer_candidates(
         &self,
-        community_id: i64,
+        community_id: PlaceId,
     ) -> StoreResult<Vec<VolunteerCandidate>> {
         on!(self, desk::volunteer_candidates(community_id))
     }
@@ -389,7 +393,7 @@ impl Store for SqlStore {
     async fn record_activity_hours(
         &self,
         actor: &Actor,
-        volunteer_id: i64,
+        volunteer_id: UserId,
         minutes: i64,
         activity: &str,
         at: DateTime<Utc>,
@@ -402,7 +406,7 @@ impl Store for SqlStore {
 
     async fn hours_ledger(
         &self,
-        volunteer_id: i64,
+        volunteer_id: UserId,
         from_ms: i64,
         to_ms: i64,
     ) -> StoreResult<Vec<HoursEntry>> {
@@ -411,8 +415,8 @@ impl Store for SqlStore {
 
     async fn volunteer_totals(
         &self,
-        scope: Option<i64>,
-        community_id: Option<i64>,
+        scope: Scope,
+        community_id: Option<PlaceId>,
         from_ms: i64,
         to_ms: i64,
         limit: i64,

@@ -14,9 +14,9 @@ use bangbang_domain::{
     request::{Channel, RequestInput},
     time::{parse_date, Period},
     validation::FieldErrors,
-    Actor, Role,
+    Actor, PlaceId, RequestId, Role,
 };
-use bangbang_store::{Cursor, RequestFilter, RequestRecord, StoreError};
+use bangbang_store::{Cursor, Reach, RequestFilter, RequestRecord, StoreError};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -162,7 +162,7 @@ pub(crate) async fn community_filter(
     actor: &Actor,
     errors: &mut FieldErrors,
     slug: Option<&str>,
-) -> Result<Option<i64>, AppError> {
+) -> Result<Option<PlaceId>, AppError> {
     let Some(slug) = slug else { return Ok(None) };
     match state.store.community(slug).await {
         Ok(c) if actor.covers(&c.path()) => Ok(Some(c.id)),
@@ -216,16 +216,8 @@ async fn list(
         return Err(AppError::Invalid(errors));
     }
     let filter = RequestFilter {
-        scope: actor.scope,
-        volunteer_id: match (actor.role, actor.user_id) {
-            (Role::Volunteer, Some(id)) => Some(id),
-            (Role::Volunteer, None) => {
-                return Err(AppError::Forbidden(
-                    "a volunteer acts through an account".into(),
-                ))
-            }
-            _ => None,
-        },
+        // From the actor: their scope, and for a volunteer the pool plus their own jobs.
+        reach: Reach::of(&actor),
         assignee_id: None,
         community_id,
         status,
@@ -273,7 +265,7 @@ pub(crate) async fn request_in_scope(
     actor: &Actor,
     id: &str,
 ) -> Result<RequestRecord, AppError> {
-    let record = match id.parse::<i64>() {
+    let record = match id.parse::<RequestId>() {
         Ok(n) => state.store.request(n).await,
         Err(_) => state.store.request_by_code(id).await,
     };

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use bangbang_domain::{time::to_ms, validation::FieldErrors, Role};
-use bangbang_store::StatsScope;
+use bangbang_store::{Reach, StatsScope};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -50,7 +50,7 @@ async fn stats(
         return Err(AppError::Invalid(errors));
     }
     let scope = StatsScope {
-        scope: actor.scope,
+        reach: Reach::of(&actor),
         community_id,
         from_ms,
         to_ms: until_ms,

@@ -5,7 +5,7 @@ use bangbang_domain::{
     access::{mask_phone, mask_room, Actor},
     lifecycle::{ActionKind, CloseReason, Satisfaction},
     time::{from_ms, shanghai},
-    EventKind,
+    EventKind, RequestId,
 };
 use bangbang_store::{EventRecord, RequestRecord};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -18,7 +18,7 @@ pub fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
 
 #[derive(Serialize)]
 pub struct RequestView {
-    pub id: i64,
+    pub id: RequestId,
     pub code: String,
     /// The resident's whole tracking code (code and secret key): for the office only.
     pub tracking_code: Option<String>,

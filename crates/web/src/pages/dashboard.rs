@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use bangbang_domain::time::to_ms;
 use bangbang_media::charts::{bar_chart, Series};
-use bangbang_store::{Community, StatsReport, StatsScope};
+use bangbang_store::{Community, Reach, StatsReport, StatsScope};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
@@ -90,7 +90,7 @@ async fn dashboard(
     let community = chosen.map(|c| c.slug.clone()).unwrap_or_default();
     let (start, end) = bounds(from, to);
     let scope = |community_id| StatsScope {
-        scope: actor.scope,
+        reach: Reach::of(&actor),
         community_id,
         from_ms: Some(start),
         to_ms: Some(end),

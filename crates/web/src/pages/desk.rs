@@ -18,7 +18,7 @@ use bangbang_domain::{
     access::mask_phone,
     lifecycle::{ActionKind, Satisfaction, Status},
     matching::{suggest, Need, Suggestion},
-    Actor, EventKind, Role,
+    Actor, EventKind, PlaceId, RequestId, Role, Scope,
 };
 use bangbang_store::{EventRecord, GridRecord, RequestFilter, RequestRecord};
 use chrono::Utc;
@@ -86,14 +86,13 @@ async fn board(
     Query(q): Query<BoardQuery>,
 ) -> Result<Response, PageError> {
     require(&actor, OFFICE)?;
-    let grid = q.grid.as_deref().and_then(|g| g.parse::<i64>().ok());
+    let grid = q.grid.as_deref().and_then(|g| g.parse::<PlaceId>().ok());
     let category = q.category.clone().filter(|c| !c.is_empty());
     let base = RequestFilter {
-        scope: actor.scope,
         grid_id: grid,
         category: category.clone(),
         limit: 30,
-        ..Default::default()
+        ..RequestFilter::for_actor(&actor)
     };
     let counts = state.store.status_counts(&base).await?;
     let mut columns = Vec::new();
@@ -117,8 +116,8 @@ async fn board(
         });
     }
     let grids = match actor.scope {
-        Some(scope) => state.store.grids(scope).await?,
-        None => Vec::new(),
+        Scope::Within(place) => state.store.grids(place).await?,
+        Scope::Everywhere => Vec::new(),
     };
     Ok(render(&BoardPage {
         ctx,
@@ -247,7 +246,11 @@ impl Actions {
     }
 }
 
-async fn visible(state: &AppState, actor: &Actor, id: i64) -> Result<RequestRecord, PageError> {
+async fn visible(
+    state: &AppState,
+    actor: &Actor,
+    id: RequestId,
+) -> Result<RequestRecord, PageError> {
     let not_found = || {
         PageError::new(
             StatusCode::NOT_FOUND,
@@ -312,7 +315,7 @@ async fn request_page(
 async fn detail(
     State(state): State<AppState>,
     SignedIn(ctx, actor): SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
 ) -> Result<Response, PageError> {
     let r = visible(&state, &actor, id).await?;
     request_page(&state, ctx, &actor, r, None).await
@@ -367,7 +370,7 @@ fn action_key(kind: ActionKind) -> &'static str {
 async fn act(
     State(state): State<AppState>,
     SignedIn(ctx, actor): SignedIn,
-    Path((id, name)): Path<(i64, String)>,
+    Path((id, name)): Path<(RequestId, String)>,
     form: PageForm,
 ) -> Result<Response, PageError> {
     let kind = ActionKind::parse(&name)

@@ -15,7 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use bangbang_app::report::{gather, report_data, ReportQuery};
 use bangbang_app::transfer::{export_ledger, import_file, write_report_xlsx, ImportRun, Mode};
-use bangbang_domain::time::local_date;
+use bangbang_domain::{time::local_date, Scope};
 use bangbang_sheets::{Format, View};
 use chrono::Utc;
 use serde::Deserialize;
@@ -203,7 +203,7 @@ async fn import(
         .communities()
         .await?
         .into_iter()
-        .find(|c| Some(c.id) == actor.scope)
+        .find(|c| Scope::Within(c.id) == actor.scope)
         .ok_or_else(|| {
             PageError::new(
                 StatusCode::FORBIDDEN,

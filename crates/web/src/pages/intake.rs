@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use bangbang_domain::{request::RequestInput, validation::FieldErrors, Actor, Role};
+use bangbang_domain::{request::RequestInput, validation::FieldErrors, Actor, Role, Scope};
 use bangbang_store::{BuildingRecord, Community, RequestRecord, StoreError};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
@@ -274,7 +274,8 @@ async fn own_community(
     communities
         .into_iter()
         .find(|c| {
-            actor.covers(&c.path()) && (actor.scope == Some(c.id) || actor.role == Role::Admin)
+            actor.covers(&c.path())
+                && (actor.scope == Scope::Within(c.id) || actor.role == Role::Admin)
         })
         .ok_or_else(|| {
             PageError::new(

@@ -14,6 +14,7 @@ use bangbang_domain::{
     lifecycle::Status,
     request::Channel,
     time::{parse_date, Period},
+    Scope,
 };
 use bangbang_store::{Cursor, GridRecord, RequestFilter, RequestRecord};
 use serde::Deserialize;
@@ -130,7 +131,6 @@ pub fn filter_of(actor: &bangbang_domain::Actor, q: &LedgerQuery) -> (RequestFil
     };
     let (start, end) = period.bounds_ms();
     let filter = RequestFilter {
-        scope: actor.scope,
         status: Status::parse(q.status()),
         category: Some(q.category().to_string()).filter(|c| !c.is_empty()),
         channel: Channel::parse(q.channel()),
@@ -141,7 +141,7 @@ pub fn filter_of(actor: &bangbang_domain::Actor, q: &LedgerQuery) -> (RequestFil
         to_ms: period.to.map(|_| end),
         cursor: Cursor::decode(LedgerQuery::get(&q.cursor)),
         limit: 50,
-        ..Default::default()
+        ..RequestFilter::for_actor(actor)
     };
     (filter, problems)
 }
@@ -164,8 +164,8 @@ async fn ledger(
         })
         .collect();
     let grids = match actor.scope {
-        Some(scope) => state.store.grids(scope).await?,
-        None => Vec::new(),
+        Scope::Within(place) => state.store.grids(place).await?,
+        Scope::Everywhere => Vec::new(),
     };
     let next = page
         .next

@@ -9,7 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use bangbang_domain::Actor;
+use bangbang_domain::{Actor, RequestId};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,7 +24,7 @@ fn no_photo() -> PageError {
 async fn serve(
     state: &AppState,
     actor: &Actor,
-    request_id: i64,
+    request_id: RequestId,
     id: &str,
     thumbnail: bool,
 ) -> Result<Response, PageError> {
@@ -48,7 +48,7 @@ async fn serve(
 async fn full(
     State(state): State<AppState>,
     SignedIn(_, actor): SignedIn,
-    Path((request, id)): Path<(i64, String)>,
+    Path((request, id)): Path<(RequestId, String)>,
 ) -> Result<Response, PageError> {
     serve(&state, &actor, request, &id, false).await
 }
@@ -56,7 +56,7 @@ async fn full(
 async fn thumb(
     State(state): State<AppState>,
     SignedIn(_, actor): SignedIn,
-    Path((request, id)): Path<(i64, String)>,
+    Path((request, id)): Path<(RequestId, String)>,
 ) -> Result<Response, PageError> {
     serve(&state, &actor, request, &id, true).await
 }

@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use bangbang_domain::{
     lifecycle::{ActionKind, Status},
-    Actor, Role,
+    Actor, Role, UserId,
 };
 use bangbang_store::{RequestFilter, RequestRecord};
 
@@ -62,7 +62,7 @@ struct VolunteerPage {
 }
 
 /// The volunteer's account: every signed-in actor has one.
-fn account(actor: &Actor) -> Result<i64, PageError> {
+fn account(actor: &Actor) -> Result<UserId, PageError> {
     actor.user_id.ok_or_else(|| {
         PageError::new(
             axum::http::StatusCode::FORBIDDEN,
@@ -76,9 +76,8 @@ async fn jobs(
     actor: &Actor,
     filter: RequestFilter,
 ) -> Result<Vec<Job>, PageError> {
+    // The filter starts from the volunteer, so it reaches the open pool and their own jobs.
     let filter = RequestFilter {
-        scope: actor.scope,
-        volunteer_id: Some(account(actor)?),
         limit: 200,
         ..filter
     };
@@ -97,7 +96,7 @@ async fn tasks(
         &actor,
         RequestFilter {
             assignee_id: Some(account(&actor)?),
-            ..Default::default()
+            ..RequestFilter::for_actor(&actor)
         },
     )
     .await?;
@@ -134,7 +133,7 @@ async fn pool(
         &actor,
         RequestFilter {
             status: Some(Status::Pooled),
-            ..Default::default()
+            ..RequestFilter::for_actor(&actor)
         },
     )
     .await?;

@@ -15,7 +15,7 @@ use axum::Router;
 use bangbang_domain::{
     time::{local_date, parse_date},
     volunteer::{stars, to_next_star, HoursSource},
-    Role,
+    Role, Scope,
 };
 use bangbang_store::{Community, HoursEntry, UserRecord, VolunteerTotal};
 use chrono::{NaiveDate, Utc};
@@ -87,7 +87,13 @@ async fn honour(
     let (start, end) = bounds(from, to);
     let list = state
         .store
-        .volunteer_totals(None, Some(community.id), start, end, 20)
+        .volunteer_totals(
+            Scope::Within(community.id),
+            Some(community.id),
+            start,
+            end,
+            20,
+        )
         .await?;
     Ok(render(&HonourPage {
         ctx,
@@ -114,7 +120,7 @@ struct VolunteersPage {
 async fn volunteers_page(
     state: &AppState,
     ctx: Ctx,
-    scope: Option<i64>,
+    scope: Scope,
     q: &PeriodQuery,
     recorded: bool,
     error: String,
@@ -122,13 +128,13 @@ async fn volunteers_page(
     let (from, to) = q.period();
     let (start, end) = bounds(from, to);
     let community = match scope {
-        Some(id) => state
+        Scope::Within(id) => state
             .store
             .communities()
             .await?
             .into_iter()
             .find(|c| c.id == id),
-        None => None,
+        Scope::Everywhere => None,
     };
     let volunteers = match &community {
         Some(c) => state.store.users_in(c.id, Role::Volunteer).await?,

@@ -39,8 +39,8 @@ impl SqlBuilder {
         format!("${}", self.args.len())
     }
 
-    pub fn int(&mut self, value: i64) -> String {
-        self.arg(Arg::Int(value))
+    pub fn int(&mut self, value: impl Into<i64>) -> String {
+        self.arg(Arg::Int(value.into()))
     }
 
     pub fn text(&mut self, value: &str) -> String {

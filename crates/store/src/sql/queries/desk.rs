@@ -9,13 +9,13 @@ use crate::model::{
     BuildingRecord, GridRecord, RequestFilter, RequestRecord, UserRecord, VolunteerCandidate,
 };
 use crate::{StoreError, StoreResult};
-use bangbang_domain::{access::Actor, lifecycle::Status, time::to_ms};
+use bangbang_domain::{access::Actor, lifecycle::Status, time::to_ms, PlaceId, UserId};
 use chrono::Utc;
 
 pub(crate) async fn create_session(
     pool: &Pool,
     token_hash: &str,
-    user_id: i64,
+    user_id: UserId,
     expires_ms: i64,
 ) -> StoreResult<()> {
     // Signing in is rare enough to sweep out expired sessions as it happens.
@@ -62,8 +62,8 @@ pub(crate) async fn delete_session(pool: &Pool, token_hash: &str) -> StoreResult
     Ok(())
 }
 
-pub(crate) async fn grids(pool: &Pool, community_id: i64) -> StoreResult<Vec<GridRecord>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
+pub(crate) async fn grids(pool: &Pool, community_id: PlaceId) -> StoreResult<Vec<GridRecord>> {
+    let rows: Vec<(PlaceId, String)> = sqlx::query_as(
         "SELECT id, name FROM places WHERE kind = 'grid' AND community_id = $1 ORDER BY id",
     )
     .bind(community_id)
@@ -75,9 +75,18 @@ pub(crate) async fn grids(pool: &Pool, community_id: i64) -> StoreResult<Vec<Gri
         .collect())
 }
 
-pub(crate) async fn buildings(pool: &Pool, community_id: i64) -> StoreResult<Vec<BuildingRecord>> {
+pub(crate) async fn buildings(
+    pool: &Pool,
+    community_id: PlaceId,
+) -> StoreResult<Vec<BuildingRecord>> {
     /// (kind, id, number, grid, building) of a building or entrance.
-    type PlaceRow = (String, i64, Option<String>, Option<i64>, Option<i64>);
+    type PlaceRow = (
+        String,
+        PlaceId,
+        Option<String>,
+        Option<PlaceId>,
+        Option<PlaceId>,
+    );
     let rows: Vec<PlaceRow> = sqlx::query_as(
         "SELECT kind, id, number, grid_id, building_id FROM places \
          WHERE community_id = $1 AND kind IN ('building', 'entrance') ORDER BY id",
@@ -112,7 +121,7 @@ pub(crate) async fn buildings(pool: &Pool, community_id: i64) -> StoreResult<Vec
 /// category that are still open or were reported since `since_ms`.
 pub(crate) async fn possible_duplicates(
     pool: &Pool,
-    community_id: i64,
+    community_id: PlaceId,
     building: &str,
     entrance: Option<&str>,
     category: &str,
@@ -143,20 +152,20 @@ pub(crate) async fn possible_duplicates(
 
 #[derive(sqlx::FromRow)]
 struct CandidateRow {
-    id: i64,
+    id: UserId,
     username: String,
     display_name: String,
     skills: super::List,
-    entrance_id: Option<i64>,
-    building_id: Option<i64>,
-    grid_id: Option<i64>,
+    entrance_id: Option<PlaceId>,
+    building_id: Option<PlaceId>,
+    grid_id: Option<PlaceId>,
     open_load: i64,
     resolved: i64,
 }
 
 pub(crate) async fn volunteer_candidates(
     pool: &Pool,
-    community_id: i64,
+    community_id: PlaceId,
 ) -> StoreResult<Vec<VolunteerCandidate>> {
     let rows: Vec<CandidateRow> = sqlx::query_as(
         "SELECT u.id, u.username, u.display_name, u.skills, u.home_entrance_id AS entrance_id, \

@@ -8,7 +8,7 @@ use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     time::{from_ms, to_ms},
     volunteer::HoursSource,
-    Actor, EventKind, Role,
+    Actor, EventKind, PlaceId, RequestId, Role, Scope, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -16,9 +16,9 @@ use serde_json::json;
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn insert_row(
     conn: &mut Conn,
-    volunteer_id: i64,
-    community_id: i64,
-    request_id: Option<i64>,
+    volunteer_id: UserId,
+    community_id: PlaceId,
+    request_id: Option<RequestId>,
     source: HoursSource,
     activity: Option<&str>,
     minutes: i64,
@@ -46,7 +46,7 @@ pub(crate) async fn insert_row(
 pub(crate) async fn record_activity(
     pool: &Pool,
     actor: &Actor,
-    volunteer_id: i64,
+    volunteer_id: UserId,
     minutes: i64,
     activity: &str,
     at: DateTime<Utc>,
@@ -59,7 +59,7 @@ pub(crate) async fn record_activity(
     }
     // The volunteer's community decides whose chain the hours go in, so it is read before
     // that chain's head is taken (users are not part of the ledger).
-    let found: Option<(String, String, Option<i64>, bool)> = sqlx::query_as(
+    let found: Option<(String, String, Option<PlaceId>, bool)> = sqlx::query_as(
         "SELECT role, display_name, scope_place_id, active FROM users WHERE id = $1",
     )
     .bind(volunteer_id)
@@ -75,8 +75,8 @@ pub(crate) async fn record_activity(
         }
     };
     let in_scope = match actor.scope {
-        None => true,
-        Some(scope) => {
+        Scope::Everywhere => true,
+        Scope::Within(scope) => {
             let (n,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM places WHERE id = $1 AND (id = $2 OR subdistrict_id = $2 OR district_id = $2)",
             )
@@ -129,7 +129,7 @@ struct EntryRow {
 
 pub(crate) async fn ledger_of(
     pool: &Pool,
-    volunteer_id: i64,
+    volunteer_id: UserId,
     since_ms: i64,
     until_ms: i64,
 ) -> StoreResult<Vec<HoursEntry>> {
@@ -164,7 +164,7 @@ pub(crate) async fn ledger_of(
 
 #[derive(sqlx::FromRow)]
 struct TotalRow {
-    volunteer_id: i64,
+    volunteer_id: UserId,
     username: String,
     display_name: String,
     jobs: i64,
@@ -175,8 +175,8 @@ struct TotalRow {
 /// Volunteers of the communities in scope by hours given in `[from_ms, to_ms)`, most first.
 pub(crate) async fn totals(
     pool: &Pool,
-    scope: Option<i64>,
-    community_id: Option<i64>,
+    scope: Scope,
+    community_id: Option<PlaceId>,
     from_ms: i64,
     to_ms: i64,
     limit: i64,
@@ -188,17 +188,17 @@ pub(crate) async fn totals(
          (SELECT CAST(SUM(a.minutes) AS BIGINT) FROM service_hours a WHERE a.volunteer_id = h.volunteer_id) AS lifetime_minutes \
          FROM service_hours h JOIN users u ON u.id = h.volunteer_id \
          WHERE h.at_ms >= $1 AND h.at_ms < $2 AND u.role = 'volunteer' \
-         AND ($3 = 0 OR h.community_id IN (SELECT id FROM places WHERE kind = 'community' \
+         AND ($3 IS NULL OR h.community_id IN (SELECT id FROM places WHERE kind = 'community' \
               AND (id = $3 OR subdistrict_id = $3 OR district_id = $3))) \
-         AND ($4 = 0 OR h.community_id = $4) \
+         AND ($4 IS NULL OR h.community_id = $4) \
          GROUP BY h.volunteer_id, u.username, u.display_name \
          HAVING SUM(h.minutes) > 0 \
          ORDER BY minutes DESC, h.volunteer_id LIMIT $5",
     )
     .bind(from_ms)
     .bind(to_ms)
-    .bind(scope.unwrap_or(0))
-    .bind(community_id.unwrap_or(0))
+    .bind(scope.place())
+    .bind(community_id)
     .bind(limit)
     .fetch_all(pool)
     .await?;

@@ -16,7 +16,7 @@ use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     ledger::{ChainHead, ChainVerifier, EventBody, LedgerFault, StoredEvent},
     time::from_ms,
-    EventKind,
+    EventKind, PlaceId, RequestId, UserId,
 };
 use futures_util::TryStreamExt;
 use std::collections::{BTreeMap, HashMap};
@@ -56,7 +56,8 @@ const LOCK_HEAD: &str =
     "UPDATE ledger_heads SET seq = seq + 1 WHERE community_id = $1 RETURNING seq, hash";
 
 /// Locks the community's head for one more event.
-pub(crate) async fn lock_head(conn: &mut Conn, community_id: i64) -> StoreResult<Head> {
+pub(crate) async fn lock_head(conn: &mut Conn, community: PlaceId) -> StoreResult<Head> {
+    let community_id = community.get();
     let mut row: Option<(i64, String)> = sqlx::query_as(LOCK_HEAD)
         .bind(community_id)
         .fetch_optional(&mut *conn)
@@ -82,7 +83,7 @@ pub(crate) async fn lock_head(conn: &mut Conn, community_id: i64) -> StoreResult
 /// statement, so that in SQLite it is the one that takes the write lock.
 pub(crate) async fn lock_head_of_request(
     conn: &mut Conn,
-    request_id: i64,
+    request_id: RequestId,
 ) -> StoreResult<Option<Head>> {
     let row: Option<(i64, i64, String)> = sqlx::query_as(
         "UPDATE ledger_heads SET seq = seq + 1 \
@@ -101,7 +102,7 @@ pub(crate) async fn lock_head_of_request(
         }));
     }
     // No request, or its community's chain has no head yet.
-    let community: Option<(i64,)> =
+    let community: Option<(PlaceId,)> =
         sqlx::query_as("SELECT community_id FROM requests WHERE id = $1")
             .bind(request_id)
             .fetch_optional(&mut *conn)
@@ -117,9 +118,9 @@ pub(crate) async fn lock_head_of_request(
 /// takes its communities' heads before it reads which of its rows are already there.
 pub(crate) async fn hold_heads(
     conn: &mut Conn,
-    community_ids: impl IntoIterator<Item = i64>,
+    community_ids: impl IntoIterator<Item = PlaceId>,
 ) -> StoreResult<()> {
-    let mut ids: Vec<i64> = community_ids.into_iter().collect();
+    let mut ids: Vec<i64> = community_ids.into_iter().map(PlaceId::get).collect();
     ids.sort_unstable();
     ids.dedup();
     for id in ids {
@@ -154,9 +155,9 @@ async fn open_chain(conn: &mut Conn, community_id: i64) -> StoreResult<()> {
 
 pub(crate) struct NewEvent<'a> {
     /// `None` for events that belong to no request (hours for a group activity).
-    pub request_id: Option<i64>,
+    pub request_id: Option<RequestId>,
     pub actor: &'a str,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub at_ms: i64,
     pub kind: EventKind,
     pub data: serde_json::Value,
@@ -172,9 +173,9 @@ pub(crate) async fn append(
     let seq = head.seq(conn).await?;
     let body = EventBody {
         seq,
-        request_id: event.request_id.unwrap_or(0),
+        request_id: event.request_id.map_or(0, RequestId::get),
         actor: event.actor,
-        actor_id: event.actor_id,
+        actor_id: event.actor_id.map(UserId::get),
         at_ms: event.at_ms,
         kind: event.kind.as_str(),
         data: &event.data,
@@ -252,7 +253,7 @@ const EVENT_SELECT: &str =
     "SELECT seq, request_id, actor, actor_id, at_ms, kind, CAST(data AS TEXT) AS data, \
      prev_hash, hash, community_id, chain_seq FROM events ";
 
-pub(crate) async fn events_of(pool: &Pool, request_id: i64) -> StoreResult<Vec<EventRecord>> {
+pub(crate) async fn events_of(pool: &Pool, request_id: RequestId) -> StoreResult<Vec<EventRecord>> {
     #[derive(sqlx::FromRow)]
     struct Named {
         #[sqlx(flatten)]
@@ -281,7 +282,7 @@ pub(crate) async fn events_of(pool: &Pool, request_id: i64) -> StoreResult<Vec<E
                     request_id: row.request_id.unwrap_or(0),
                     actor: row.actor,
                     actor_name,
-                    actor_id: row.actor_id,
+                    actor_id: row.actor_id.map(UserId::new),
                     at: from_ms(row.at_ms),
                     kind,
                     data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
@@ -336,7 +337,7 @@ pub(crate) async fn current_heads(pool: &Pool) -> StoreResult<LedgerHeads> {
 /// The global seq and hash of the event at `chain_seq` in a community's chain.
 pub(crate) async fn chain_event(
     pool: &Pool,
-    community_id: i64,
+    community_id: PlaceId,
     chain_seq: i64,
 ) -> StoreResult<Option<(i64, String)>> {
     Ok(
@@ -358,7 +359,8 @@ enum Walk {
 /// state per chain) and reports, per chain, the first event that was altered, removed or
 /// reordered, the earliest of them first. Everything is read in one snapshot, so writes committed meanwhile are not
 /// mistaken for events added behind a chain's back. `only`: one community's chain.
-pub(crate) async fn verify(pool: &Pool, only: Option<i64>) -> StoreResult<LedgerReport> {
+pub(crate) async fn verify(pool: &Pool, only: Option<PlaceId>) -> StoreResult<LedgerReport> {
+    let only = only.map(PlaceId::get);
     let mut tx = pool.begin().await?;
     if is_postgres() {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

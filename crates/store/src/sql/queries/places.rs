@@ -4,16 +4,16 @@ use super::Pool;
 use crate::model::{Community, NewPlace, PlaceRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::validation::{Code, Problem};
-use bangbang_domain::{category::Category, place::PlaceKind};
+use bangbang_domain::{category::Category, place::PlaceKind, PlaceId};
 
 #[derive(sqlx::FromRow)]
 struct AncestorRow {
-    id: i64,
+    id: PlaceId,
     kind: String,
-    district_id: Option<i64>,
-    subdistrict_id: Option<i64>,
-    community_id: Option<i64>,
-    grid_id: Option<i64>,
+    district_id: Option<PlaceId>,
+    subdistrict_id: Option<PlaceId>,
+    community_id: Option<PlaceId>,
+    grid_id: Option<PlaceId>,
 }
 
 fn expected_parent(kind: PlaceKind) -> Option<PlaceKind> {
@@ -29,11 +29,11 @@ fn expected_parent(kind: PlaceKind) -> Option<PlaceKind> {
 
 /// Adds a place under its parent, or returns the id of the one already there with the
 /// same kind and name (so seeding twice adds nothing).
-pub(crate) async fn add_place(pool: &Pool, place: NewPlace) -> StoreResult<i64> {
-    let existing: Option<(i64,)> = sqlx::query_as(
+pub(crate) async fn add_place(pool: &Pool, place: NewPlace) -> StoreResult<PlaceId> {
+    let existing: Option<(PlaceId,)> = sqlx::query_as(
         "SELECT id FROM places WHERE COALESCE(parent_id, 0) = $1 AND kind = $2 AND name = $3",
     )
-    .bind(place.parent_id.unwrap_or(0))
+    .bind(place.parent_id.map_or(0, PlaceId::get))
     .bind(place.kind.as_str())
     .bind(&place.name)
     .fetch_optional(pool)
@@ -81,7 +81,7 @@ pub(crate) async fn add_place(pool: &Pool, place: NewPlace) -> StoreResult<i64> 
         ));
     }
     // Each place records all its ancestors, so scope checks need no recursive query.
-    let mut ancestors = [None::<i64>; 5];
+    let mut ancestors = [None::<PlaceId>; 5];
     if let Some(p) = &parent {
         ancestors = [
             p.district_id,
@@ -99,7 +99,7 @@ pub(crate) async fn add_place(pool: &Pool, place: NewPlace) -> StoreResult<i64> 
         };
         ancestors[level] = Some(p.id);
     }
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (PlaceId,) = sqlx::query_as(
         "INSERT INTO places (kind, parent_id, name, slug, code_prefix, number, district_id, \
          subdistrict_id, community_id, grid_id, building_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -128,13 +128,13 @@ const COMMUNITY_SELECT: &str = "SELECT c.id, c.slug, c.name, c.code_prefix, \
 
 #[derive(sqlx::FromRow)]
 struct CommunityRow {
-    id: i64,
+    id: PlaceId,
     slug: Option<String>,
     name: String,
     code_prefix: Option<String>,
-    subdistrict_id: i64,
+    subdistrict_id: PlaceId,
     subdistrict_name: String,
-    district_id: i64,
+    district_id: PlaceId,
     district_name: String,
 }
 
@@ -173,14 +173,14 @@ pub(crate) async fn communities(pool: &Pool) -> StoreResult<Vec<Community>> {
 
 #[derive(sqlx::FromRow)]
 struct PlaceRow {
-    id: i64,
+    id: PlaceId,
     kind: String,
-    parent_id: Option<i64>,
+    parent_id: Option<PlaceId>,
     name: String,
     number: Option<String>,
 }
 
-pub(crate) async fn place_by_id(pool: &Pool, id: i64) -> StoreResult<PlaceRecord> {
+pub(crate) async fn place_by_id(pool: &Pool, id: PlaceId) -> StoreResult<PlaceRecord> {
     let row: PlaceRow =
         sqlx::query_as("SELECT id, kind, parent_id, name, number FROM places WHERE id = $1")
             .bind(id)
@@ -201,21 +201,21 @@ pub(crate) async fn place_by_id(pool: &Pool, id: i64) -> StoreResult<PlaceRecord
 /// The building and entrance of an address in a community, with the building's grid.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct ResolvedAddress {
-    pub grid_id: Option<i64>,
-    pub building_id: Option<i64>,
-    pub entrance_id: Option<i64>,
+    pub grid_id: Option<PlaceId>,
+    pub building_id: Option<PlaceId>,
+    pub entrance_id: Option<PlaceId>,
 }
 
 pub(crate) async fn resolve_address(
     pool: &Pool,
-    community_id: i64,
+    community_id: PlaceId,
     building: Option<&str>,
     entrance: Option<&str>,
 ) -> StoreResult<Result<ResolvedAddress, (&'static str, Problem)>> {
     let Some(building) = building else {
         return Ok(Ok(ResolvedAddress::default()));
     };
-    let found: Option<(i64, Option<i64>)> = sqlx::query_as(
+    let found: Option<(PlaceId, Option<PlaceId>)> = sqlx::query_as(
         "SELECT id, grid_id FROM places WHERE community_id = $1 AND kind = 'building' AND number = $2",
     )
     .bind(community_id)
@@ -237,7 +237,7 @@ pub(crate) async fn resolve_address(
         entrance_id: None,
     };
     if let Some(entrance) = entrance {
-        let found: Option<(i64,)> = sqlx::query_as(
+        let found: Option<(PlaceId,)> = sqlx::query_as(
             "SELECT id FROM places WHERE building_id = $1 AND kind = 'entrance' AND number = $2",
         )
         .bind(building_id)

@@ -14,7 +14,7 @@ const RESOLVED: &str = "CASE WHEN r.status IN ('resolved', 'reviewed') THEN 1 EL
 fn scoped(select: &str, scope: &StatsScope) -> SqlBuilder {
     let mut sql = SqlBuilder::new(select);
     sql.push(" WHERE 1 = 1");
-    push_scope(&mut sql, scope.scope, scope.community_id);
+    push_scope(&mut sql, scope.reach.scope(), scope.community_id);
     if let Some(from) = scope.from_ms {
         let p = sql.int(from);
         sql.push(&format!(" AND r.reported_ms >= {p}"));

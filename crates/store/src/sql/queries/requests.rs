@@ -14,7 +14,7 @@ use bangbang_domain::{
     request::{request_code, Deadlines, RequestDraft, TRACK_KEY_LEN},
     time::{local_date, to_ms},
     validation::{Code, FieldErrors, Problem},
-    Role,
+    PlaceId, RequestId, Role, Scope,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -30,13 +30,13 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    pub(crate) fn community_id(&self) -> i64 {
+    pub(crate) fn community_id(&self) -> PlaceId {
         self.community.id
     }
 }
 
 /// (community, building, entrance) as a draft gives them.
-type AddressKey = (i64, Option<String>, Option<String>);
+type AddressKey = (PlaceId, Option<String>, Option<String>);
 /// The address resolved, or the field and message saying why not.
 type AddressFound = Result<places::ResolvedAddress, (&'static str, Problem)>;
 
@@ -168,7 +168,7 @@ pub(crate) async fn insert(
     prepared: Prepared,
     external_key: Option<String>,
     recorded_at: DateTime<Utc>,
-) -> StoreResult<i64> {
+) -> StoreResult<RequestId> {
     let Prepared {
         draft,
         community,
@@ -186,7 +186,7 @@ pub(crate) async fn insert(
             .fetch_one(&mut *conn)
             .await?;
     let code = request_code(&community.code_prefix, day, (taken + 1) as u32);
-    let (id,): (i64,) = sqlx::query_as(
+    let (id,): (RequestId,) = sqlx::query_as(
         "INSERT INTO requests (code, community_id, grid_id, building_id, entrance_id, room, \
          category, channel, urgency, status, reporter_name, reporter_phone, description, \
          reported_ms, respond_by_ms, resolve_by_ms, external_key, last_seq, photos, track_key) \
@@ -262,7 +262,7 @@ pub(crate) async fn create(
 pub(crate) async fn apply(
     pool: &Pool,
     actor: &Actor,
-    id: i64,
+    id: RequestId,
     action: Action,
     at: DateTime<Utc>,
 ) -> StoreResult<RequestRecord> {
@@ -276,7 +276,7 @@ pub(crate) async fn apply(
 pub(crate) async fn apply_in(
     conn: &mut Conn,
     actor: &Actor,
-    id: i64,
+    id: RequestId,
     action: Action,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -359,7 +359,7 @@ async fn check_references(
         Action::Dispatch {
             target: DispatchTarget::Volunteer { id, .. },
         } => {
-            let found: Option<(String, Option<i64>, bool)> =
+            let found: Option<(String, Option<PlaceId>, bool)> =
                 sqlx::query_as("SELECT role, scope_place_id, active FROM users WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
@@ -387,7 +387,7 @@ async fn check_references(
                     "is required for a duplicate",
                 ));
             };
-            let found: Option<(i64,)> =
+            let found: Option<(RequestId,)> =
                 sqlx::query_as("SELECT id FROM requests WHERE code = $1 AND community_id = $2")
                     .bind(code)
                     .bind(record.community.id)
@@ -409,11 +409,11 @@ async fn check_references(
     }
 }
 
-fn not_found(id: i64) -> StoreError {
+fn not_found(id: RequestId) -> StoreError {
     StoreError::NotFound(format!("request {id}"))
 }
 
-async fn fetch(conn: &mut Conn, id: i64) -> StoreResult<Option<RequestRecord>> {
+async fn fetch(conn: &mut Conn, id: RequestId) -> StoreResult<Option<RequestRecord>> {
     let sql = format!("{REQUEST_SELECT} WHERE r.id = $1");
     let row = sqlx::query_as::<_, RequestRow>(&sql)
         .bind(id)
@@ -422,7 +422,7 @@ async fn fetch(conn: &mut Conn, id: i64) -> StoreResult<Option<RequestRecord>> {
     row.map(RequestRecord::try_from).transpose()
 }
 
-pub(crate) async fn by_id(pool: &Pool, id: i64) -> StoreResult<RequestRecord> {
+pub(crate) async fn by_id(pool: &Pool, id: RequestId) -> StoreResult<RequestRecord> {
     let sql = format!("{REQUEST_SELECT} WHERE r.id = $1");
     sqlx::query_as::<_, RequestRow>(&sql)
         .bind(id)
@@ -444,8 +444,8 @@ pub(crate) async fn by_code(pool: &Pool, code: &str) -> StoreResult<RequestRecor
 
 /// The scope condition shared by lists and figures: requests whose community lies in
 /// (or is) the given place.
-pub(crate) fn push_scope(sql: &mut SqlBuilder, scope: Option<i64>, community_id: Option<i64>) {
-    if let Some(place) = scope {
+pub(crate) fn push_scope(sql: &mut SqlBuilder, scope: Scope, community_id: Option<PlaceId>) {
+    if let Scope::Within(place) = scope {
         let p = sql.int(place);
         sql.push(&format!(
             " AND r.community_id IN (SELECT id FROM places WHERE kind = 'community' \
@@ -461,12 +461,20 @@ pub(crate) fn push_scope(sql: &mut SqlBuilder, scope: Option<i64>, community_id:
 /// The conditions of a request filter, shared by lists and counts (cursor excluded).
 pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
     sql.push(" WHERE 1 = 1");
-    push_scope(sql, filter.scope, filter.community_id);
-    if let Some(volunteer) = filter.volunteer_id {
-        let p = sql.int(volunteer);
-        sql.push(&format!(
-            " AND (r.status = 'pooled' OR r.assignee_id = {p})"
-        ));
+    push_scope(sql, filter.reach.scope(), filter.community_id);
+    if let Some(viewer) = filter.reach.volunteer() {
+        // The open pool, plus what is assigned to the volunteer's account.
+        match viewer {
+            Some(volunteer) => {
+                let p = sql.int(volunteer);
+                sql.push(&format!(
+                    " AND (r.status = 'pooled' OR r.assignee_id = {p})"
+                ));
+            }
+            None => {
+                sql.push(" AND r.status = 'pooled'");
+            }
+        }
     }
     if let Some(assignee) = filter.assignee_id {
         let p = sql.int(assignee);

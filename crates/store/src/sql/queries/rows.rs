@@ -8,7 +8,7 @@ use bangbang_domain::{
     projection::Projection,
     request::{Channel, Urgency},
     time::from_ms,
-    Role,
+    PlaceId, RequestId, Role, UserId,
 };
 
 /// The columns of a request with its places and assignee; append `WHERE ...`.
@@ -29,19 +29,19 @@ pub(crate) const REQUEST_SELECT: &str =
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RequestRow {
-    id: i64,
+    id: RequestId,
     code: String,
-    community_id: i64,
+    community_id: PlaceId,
     community_slug: Option<String>,
     community_name: String,
-    subdistrict_id: Option<i64>,
-    district_id: Option<i64>,
-    grid_id: Option<i64>,
+    subdistrict_id: Option<PlaceId>,
+    district_id: Option<PlaceId>,
+    grid_id: Option<PlaceId>,
     grid_name: Option<String>,
-    building_id: Option<i64>,
+    building_id: Option<PlaceId>,
     building: Option<String>,
     entrance: Option<String>,
-    entrance_id: Option<i64>,
+    entrance_id: Option<PlaceId>,
     room: Option<String>,
     category: String,
     channel: String,
@@ -55,7 +55,7 @@ pub(crate) struct RequestRow {
     resolve_by_ms: i64,
     first_response_ms: Option<i64>,
     resolved_ms: Option<i64>,
-    assignee_id: Option<i64>,
+    assignee_id: Option<UserId>,
     assignee_name: Option<String>,
     partner: Option<String>,
     outcome: Option<String>,
@@ -69,7 +69,7 @@ pub(crate) struct RequestRow {
     track_key: String,
 }
 
-fn corrupt(what: &str, value: &str, id: i64) -> StoreError {
+fn corrupt(what: &str, value: &str, id: RequestId) -> StoreError {
     StoreError::Corrupt(format!("request {id} has {what} {value:?}"))
 }
 
@@ -95,8 +95,12 @@ impl TryFrom<RequestRow> for RequestRecord {
                 id: row.community_id,
                 slug: row.community_slug.unwrap_or_default(),
                 name: row.community_name,
-                subdistrict_id: row.subdistrict_id.unwrap_or_default(),
-                district_id: row.district_id.unwrap_or_default(),
+                subdistrict_id: row
+                    .subdistrict_id
+                    .ok_or_else(|| corrupt("community without a sub-district", "", id))?,
+                district_id: row
+                    .district_id
+                    .ok_or_else(|| corrupt("community without a district", "", id))?,
             },
             grid_id: row.grid_id,
             grid: row.grid_name,
@@ -142,14 +146,14 @@ pub(crate) const USER_SELECT: &str = "SELECT id, username, display_name, role, s
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
-    id: i64,
+    id: UserId,
     username: String,
     display_name: String,
     role: String,
-    scope_place_id: Option<i64>,
+    scope_place_id: Option<PlaceId>,
     password_hash: String,
     skills: super::List,
-    home_entrance_id: Option<i64>,
+    home_entrance_id: Option<PlaceId>,
     active: bool,
 }
 

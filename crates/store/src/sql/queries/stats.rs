@@ -19,7 +19,7 @@ fn scoped(select: &str, scope: &StatsScope) -> SqlBuilder {
 /// arguments of its own).
 fn scoped_with(mut sql: SqlBuilder, scope: &StatsScope) -> SqlBuilder {
     sql.push(" FROM requests r WHERE 1 = 1");
-    push_scope(&mut sql, scope.scope, scope.community_id);
+    push_scope(&mut sql, scope.reach.scope(), scope.community_id);
     if let Some(from) = scope.from_ms {
         let p = sql.int(from);
         sql.push(&format!(" AND r.reported_ms >= {p}"));

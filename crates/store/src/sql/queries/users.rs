@@ -5,7 +5,7 @@ use super::rows::{UserRow, USER_SELECT};
 use super::Pool;
 use crate::model::{NewUser, TokenRecord, UserRecord};
 use crate::{StoreError, StoreResult};
-use bangbang_domain::{access::Actor, time::to_ms, Role};
+use bangbang_domain::{access::Actor, time::to_ms, PlaceId, RequestId, Role, UserId};
 use chrono::Utc;
 
 pub(crate) async fn add_user(pool: &Pool, user: NewUser) -> StoreResult<UserRecord> {
@@ -40,7 +40,7 @@ pub(crate) async fn user_by_name(pool: &Pool, username: &str) -> StoreResult<Use
 
 pub(crate) async fn users_in(
     pool: &Pool,
-    community_id: i64,
+    community_id: PlaceId,
     role: Role,
 ) -> StoreResult<Vec<UserRecord>> {
     let sql = format!("{USER_SELECT} WHERE scope_place_id = $1 AND role = $2 ORDER BY id");
@@ -56,7 +56,7 @@ pub(crate) async fn users_in(
 
 pub(crate) async fn add_token(
     pool: &Pool,
-    user_id: i64,
+    user_id: UserId,
     token_hash: &str,
     label: &str,
     expires_ms: Option<i64>,
@@ -97,8 +97,8 @@ pub(crate) async fn actor_by_token(pool: &Pool, token_hash: &str) -> StoreResult
 /// in one statement.
 pub(crate) async fn log_personal_data_reads(
     pool: &Pool,
-    user_id: i64,
-    request_ids: &[i64],
+    user_id: UserId,
+    request_ids: &[RequestId],
 ) -> StoreResult<()> {
     let now = to_ms(Utc::now());
     // Keep each statement well under the databases' limits on bound values.
