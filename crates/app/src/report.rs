@@ -112,7 +112,7 @@ pub async fn gather(store: &dyn Store, actor: &Actor, q: &ReportQuery) -> Result
 /// again and check the ledger against it (`bangbang ledger verify --checkpoint`).
 pub fn checkpoint_line(c: &bangbang_store::CheckpointRecord) -> String {
     let at = bangbang_domain::time::from_ms(c.taken_ms)
-        .with_timezone(&bangbang_domain::time::shanghai())
+        .with_timezone(&bangbang_domain::time::local_zone())
         .format("%Y-%m-%d %H:%M");
     let root: String = c.merkle_root.chars().take(16).collect();
     format!(

@@ -7,7 +7,7 @@ use bangbang_domain::{
     category::Category,
     lifecycle::{Action, CloseReason, Satisfaction},
     request::{Channel, RequestDraft, Urgency},
-    time::{from_ms, shanghai},
+    time::{from_ms, local_zone},
     Actor,
 };
 use bangbang_sheets::{
@@ -19,11 +19,11 @@ use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use std::path::Path;
 
 fn local(at: DateTime<Utc>) -> NaiveDateTime {
-    at.with_timezone(&shanghai()).naive_local()
+    at.with_timezone(&local_zone()).naive_local()
 }
 
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {
-    shanghai()
+    local_zone()
         .from_local_datetime(&at)
         .single()
         .map(|t| t.with_timezone(&Utc))

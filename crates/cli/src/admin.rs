@@ -282,7 +282,7 @@ pub async fn token(store: &SqlStore, command: TokenCommand) -> anyhow::Result<()
             let now = chrono::Utc::now().timestamp_millis();
             let when = |ms: i64| {
                 bangbang_domain::time::from_ms(ms)
-                    .with_timezone(&bangbang_domain::time::shanghai())
+                    .with_timezone(&bangbang_domain::time::local_zone())
                     .format("%Y-%m-%d %H:%M")
                     .to_string()
             };

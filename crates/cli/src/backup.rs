@@ -9,7 +9,7 @@
 
 use crate::settings::{redact, Settings};
 use anyhow::{bail, Context};
-use bangbang_domain::time::{local_date, shanghai};
+use bangbang_domain::time::{local_date, local_zone};
 use bangbang_store::{LedgerReport, SqlStore, Store, StoreError};
 use chrono::{NaiveDate, Utc};
 use std::fs::File;
@@ -342,7 +342,7 @@ pub async fn restore(settings: &Settings, args: RestoreArgs) -> anyhow::Result<E
     let aside = dir.join(format!(
         "bangbang.db.before-restore-{}",
         Utc::now()
-            .with_timezone(&shanghai())
+            .with_timezone(&local_zone())
             .format("%Y%m%d-%H%M%S")
     ));
     println!(

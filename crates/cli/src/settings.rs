@@ -4,7 +4,9 @@
 //! on how the server is deployed (behind a proxy or not) is also an env var and a flag.
 
 use crate::backup::BackupConfig;
-use anyhow::bail;
+use anyhow::{bail, Context};
+use bangbang_domain::time;
+use chrono::FixedOffset;
 use bangbang_web::WebConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -63,6 +65,9 @@ struct FileSettings {
     /// Database connections per instance (default 8 on SQLite, 16 on PostgreSQL).
     pool_size: Option<u32>,
     public_url: Option<String>,
+    /// Where days and months begin and how times are shown: `Asia/Shanghai` (default),
+    /// `UTC`, or a fixed offset like `+08:00`. The same for every instance.
+    time_zone: Option<String>,
     #[serde(default)]
     limits: LimitSettings,
     #[serde(default)]
@@ -206,6 +211,8 @@ pub struct Settings {
     pub checkpoint_daily: bool,
     /// Database connections per instance; `None`: the store's default.
     pub pool_size: Option<u32>,
+    /// The deployment's local time zone.
+    pub time_zone: FixedOffset,
     /// The web server's limits and throttles.
     pub web: WebConfig,
     /// Daily backups of an SQLite database.
@@ -229,6 +236,15 @@ impl Settings {
             Some(n) if n < 2 => bail!("pool_size must be at least 2"),
             n => n,
         };
+        let time_zone = match file.time_zone.as_deref() {
+            None => time::CHINA,
+            Some(text) => time::parse_zone(text).with_context(|| {
+                format!(
+                    "time_zone must be Asia/Shanghai, UTC or a fixed offset like +08:00, \
+                     not {text:?} (zones with daylight saving are not supported)"
+                )
+            })?,
+        };
         let data_dir = storage
             .data_dir
             .clone()
@@ -237,6 +253,7 @@ impl Settings {
         Ok(Settings {
             web,
             pool_size,
+            time_zone,
             backup: file.backup.config(&data_dir)?,
             listen: serve
                 .listen
@@ -393,6 +410,7 @@ mod tests {
             }
         );
         assert_eq!(s.pool_size, Some(4));
+        assert_eq!(s.time_zone, time::CHINA, "China's time unless the file says otherwise");
         assert_eq!(
             s.web.public_url.as_deref(),
             Some("https://bangbang.example.org")
@@ -408,6 +426,12 @@ mod tests {
                 .public_url
                 .as_deref(),
             Some("http://192.168.1.20:8850")
+        );
+
+        std::fs::write(&file, "time_zone = \"UTC\"\n").unwrap();
+        assert_eq!(
+            Settings::load(&storage, &none).unwrap().time_zone,
+            FixedOffset::east_opt(0).unwrap()
         );
 
         for (text, says) in [
@@ -427,6 +451,8 @@ mod tests {
                 "public_url must be",
             ),
             ("public_url = \"https://\"\n", "public_url must be"),
+            ("time_zone = \"Europe/Berlin\"\n", "time_zone must be"),
+            ("time_zone = \"+25:00\"\n", "time_zone must be"),
         ] {
             std::fs::write(&file, text).unwrap();
             let err = Settings::load(&storage, &none).unwrap_err().to_string();

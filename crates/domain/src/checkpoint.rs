@@ -114,7 +114,7 @@ impl CheckpointKey {
     ) -> SignedCheckpoint {
         chains.sort_by(|a, b| a.community.cmp(&b.community));
         let taken_at = crate::time::from_ms(taken_ms)
-            .with_timezone(&crate::time::shanghai())
+            .with_timezone(&crate::time::local_zone())
             .format("%Y-%m-%d %H:%M:%S %:z")
             .to_string();
         let statement = Statement {

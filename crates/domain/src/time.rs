@@ -1,10 +1,67 @@
-//! Time in bangbang: stored as UTC milliseconds, shown and bucketed in Asia/Shanghai
-//! (UTC+8 all year; China has had no daylight saving since 1991).
+//! Time in bangbang: stored as UTC milliseconds, shown and bucketed in the deployment's
+//! local time zone: Asia/Shanghai (UTC+8 all year; China has had no daylight saving since
+//! 1991) unless the settings say otherwise.
+//!
+//! The zone is a fixed offset from UTC, set once at start-up ([`set_local_zone`]) before
+//! anything is shown or counted; every instance of one deployment must use the same.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use std::sync::OnceLock;
 
-pub fn shanghai() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+/// UTC+8: China's time, all year.
+pub const CHINA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+static LOCAL_ZONE: OnceLock<FixedOffset> = OnceLock::new();
+
+/// The deployment's local time zone: where days and months begin, and how times are shown.
+pub fn local_zone() -> FixedOffset {
+    LOCAL_ZONE.get().copied().unwrap_or(CHINA)
+}
+
+/// Sets the local time zone, once, at start-up. Setting it again to another offset is
+/// refused (the zone in use is returned): days already cut one way must not be cut another.
+pub fn set_local_zone(zone: FixedOffset) -> Result<(), FixedOffset> {
+    let set = *LOCAL_ZONE.get_or_init(|| zone);
+    if set == zone {
+        Ok(())
+    } else {
+        Err(set)
+    }
+}
+
+/// Parses a time-zone setting: `Asia/Shanghai` (and the other names of China's time),
+/// `UTC`, or a fixed offset such as `+08:00`, `UTC+8` or `-03:30`. Zones with daylight
+/// saving are not offered: a fixed offset cannot follow them.
+pub fn parse_zone(text: &str) -> Option<FixedOffset> {
+    let text = text.trim();
+    match text {
+        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Harbin" | "PRC" | "Asia/Hong_Kong"
+        | "Asia/Macau" | "Asia/Taipei" => return Some(CHINA),
+        "UTC" | "Etc/UTC" | "Z" => return FixedOffset::east_opt(0),
+        _ => {}
+    }
+    let offset = text.strip_prefix("UTC").unwrap_or(text);
+    let (sign, rest) = match offset.as_bytes().first()? {
+        b'+' => (1, &offset[1..]),
+        b'-' => (-1, &offset[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None => (rest, "0"),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(hours) || !all_digits(minutes) {
+        return None;
+    }
+    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
 
 pub fn to_ms(at: DateTime<Utc>) -> i64 {
@@ -17,13 +74,13 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 
 /// The local (Shanghai) calendar date of an instant.
 pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&shanghai()).date_naive()
+    at.with_timezone(&local_zone()).date_naive()
 }
 
 /// Midnight at the start of a local date, as UTC.
 pub fn start_of_local_day(date: NaiveDate) -> DateTime<Utc> {
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    shanghai()
+    local_zone()
         .from_local_datetime(&midnight)
         .single()
         .expect("fixed offsets are unambiguous")
@@ -48,7 +105,7 @@ fn parse_any_instant(text: &str) -> Option<DateTime<Utc>> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(local) = NaiveDateTime::parse_from_str(text, format) {
-            return shanghai()
+            return local_zone()
                 .from_local_datetime(&local)
                 .single()
                 .map(|at| at.with_timezone(&Utc));
@@ -93,6 +150,19 @@ impl Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zones_parse_as_fixed_offsets() {
+        let east = |h: i32, m: i32| FixedOffset::east_opt(h * 3600 + m * 60);
+        assert_eq!(parse_zone("Asia/Shanghai"), Some(CHINA));
+        assert_eq!(parse_zone("+08:00"), Some(CHINA));
+        assert_eq!(parse_zone("UTC+8"), Some(CHINA));
+        assert_eq!(parse_zone("UTC"), east(0, 0));
+        assert_eq!(parse_zone("-03:30"), east(-3, -30));
+        for bad in ["", "+", "8", "+8:60", "+15", "Europe/Berlin", "+08:00:00", "+０８"] {
+            assert_eq!(parse_zone(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn local_forms_are_shanghai_time() {

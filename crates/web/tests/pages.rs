@@ -336,7 +336,7 @@ async fn action_form_errors_change_nothing(site: Site) {
         .request_by_code(&format!(
             "LXL-{}-001",
             chrono::Utc::now()
-                .with_timezone(&bangbang_domain::time::shanghai())
+                .with_timezone(&bangbang_domain::time::local_zone())
                 .format("%Y%m%d")
         ))
         .await
@@ -575,7 +575,7 @@ async fn hours_honour_certificate_and_report(site: Site) {
     let staff = site.signed_in("staff1").await;
     let csrf = site.csrf(&staff, "/desk/volunteers").await;
     let today = chrono::Utc::now()
-        .with_timezone(&bangbang_domain::time::shanghai())
+        .with_timezone(&bangbang_domain::time::local_zone())
         .format("%Y-%m-%d")
         .to_string();
     let before = site.count().await;

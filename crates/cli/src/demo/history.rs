@@ -6,7 +6,7 @@ use anyhow::Context;
 use bangbang_domain::{
     lifecycle::{Action, DispatchTarget, Satisfaction},
     request::{Channel, RequestDraft, Urgency},
-    time::shanghai,
+    time::local_zone,
     Actor, RequestId,
 };
 use bangbang_store::Store;
@@ -175,7 +175,7 @@ pub fn recent(cast: &Cast, rng: &mut StdRng, now: DateTime<Utc>, count: usize) -
 
 fn local(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
     let naive = day.and_hms_opt(hour, minute, 0).expect("valid time");
-    shanghai()
+    local_zone()
         .from_local_datetime(&naive)
         .single()
         .expect("fixed offset")

@@ -4,7 +4,7 @@
 use bangbang_domain::{
     access::{mask_phone, mask_room, Actor},
     lifecycle::{ActionKind, CloseReason, Satisfaction},
-    time::{from_ms, shanghai},
+    time::{from_ms, local_zone},
     EventKind, RequestId,
 };
 use bangbang_store::{EventRecord, RequestRecord};
@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 pub fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
-    at.with_timezone(&shanghai())
+    at.with_timezone(&local_zone())
 }
 
 #[derive(Serialize)]

@@ -13,7 +13,7 @@ use bangbang_domain::{
     category::Category,
     lifecycle::{Satisfaction, Status},
     request::{Channel, Urgency},
-    time::{from_ms, shanghai},
+    time::{from_ms, local_zone},
     Actor, Role,
 };
 use chrono::{DateTime, Utc};
@@ -250,7 +250,7 @@ impl Ctx {
     }
 
     pub fn time(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&shanghai())
+        at.with_timezone(&local_zone())
             .format("%Y-%m-%d %H:%M")
             .to_string()
     }

@@ -5,7 +5,7 @@ use super::requests::push_scope;
 use super::Pool;
 use crate::model::{ReportExtras, StatsScope};
 use crate::StoreResult;
-use bangbang_domain::time::{from_ms, shanghai};
+use bangbang_domain::time::{from_ms, local_zone};
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
 
@@ -47,7 +47,7 @@ pub(crate) async fn extras(pool: &Pool, scope: &StatsScope) -> StoreResult<Repor
     let mut rows = sql.query_as::<(i64, i64)>().fetch(pool);
     while let Some((ms, resolved)) = rows.try_next().await? {
         let month = from_ms(ms)
-            .with_timezone(&shanghai())
+            .with_timezone(&local_zone())
             .format("%Y-%m")
             .to_string();
         let entry = months.entry(month).or_default();
