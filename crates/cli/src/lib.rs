@@ -80,7 +80,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     };
     let settings = Settings::load(&cli.storage, &serve_args)?;
     if let Err(in_use) = bangbang_domain::time::set_local_zone(settings.time_zone) {
-        anyhow::bail!("the time zone is already {in_use}, not {}", settings.time_zone);
+        anyhow::bail!(
+            "the time zone is already {in_use}, not {}",
+            settings.time_zone
+        );
     }
     match cli.command {
         Command::Serve { demo, .. } => serve(settings, demo).await?,

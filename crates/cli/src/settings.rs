@@ -6,8 +6,8 @@
 use crate::backup::BackupConfig;
 use anyhow::{bail, Context};
 use bangbang_domain::time;
-use chrono::FixedOffset;
 use bangbang_web::WebConfig;
+use chrono::FixedOffset;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -410,7 +410,11 @@ mod tests {
             }
         );
         assert_eq!(s.pool_size, Some(4));
-        assert_eq!(s.time_zone, time::CHINA, "China's time unless the file says otherwise");
+        assert_eq!(
+            s.time_zone,
+            time::CHINA,
+            "China's time unless the file says otherwise"
+        );
         assert_eq!(
             s.web.public_url.as_deref(),
             Some("https://bangbang.example.org")

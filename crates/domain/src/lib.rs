@@ -2,6 +2,7 @@
 //! ledger hashing and the maths of the figures. Nothing in this crate does I/O.
 
 pub mod access;
+pub mod action_input;
 pub mod category;
 pub mod checkpoint;
 pub mod decision;

@@ -53,7 +53,8 @@ pub fn parse_zone(text: &str) -> Option<FixedOffset> {
         Some((h, m)) => (h, m),
         None => (rest, "0"),
     };
-    let all_digits = |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+    let all_digits =
+        |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
     if !all_digits(hours) || !all_digits(minutes) {
         return None;
     }
@@ -159,7 +160,16 @@ mod tests {
         assert_eq!(parse_zone("UTC+8"), Some(CHINA));
         assert_eq!(parse_zone("UTC"), east(0, 0));
         assert_eq!(parse_zone("-03:30"), east(-3, -30));
-        for bad in ["", "+", "8", "+8:60", "+15", "Europe/Berlin", "+08:00:00", "+０８"] {
+        for bad in [
+            "",
+            "+",
+            "8",
+            "+8:60",
+            "+15",
+            "Europe/Berlin",
+            "+08:00:00",
+            "+０８",
+        ] {
             assert_eq!(parse_zone(bad), None, "{bad:?}");
         }
     }

@@ -4,7 +4,8 @@
 use crate::AppError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use bangbang_domain::validation::FieldErrors;
+use bangbang_domain::action_input::Fields;
+use bangbang_domain::validation::{Code, FieldErrors, Problem};
 use serde_json::{Map, Value};
 
 /// A JSON object body; an empty body reads as `{}`.
@@ -58,48 +59,48 @@ impl Body {
         }
         Some(value).filter(|v| !v.is_null())
     }
+}
 
-    /// A text field. Numbers are accepted as text (`"building": 3`); anything else is an
-    /// error on that field.
-    pub fn text(&self, errors: &mut FieldErrors, path: &str) -> Option<String> {
-        match self.get(path)? {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => {
-                errors.add(
-                    path,
-                    bangbang_domain::validation::Problem::new(
-                        bangbang_domain::validation::Code::NotText,
-                        "must be text",
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    pub fn number(&self, errors: &mut FieldErrors, path: &str) -> Option<f64> {
-        match self.get(path)? {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse().ok().or_else(|| {
-                errors.add(path, "must be a number");
-                None
-            }),
-            _ => {
-                errors.add(path, "must be a number");
-                None
-            }
-        }
-    }
-
-    pub fn flag(&self, errors: &mut FieldErrors, path: &str) -> bool {
+impl Fields for Body {
+    /// A text field. Numbers are accepted as text (`"building": 3`).
+    fn text(&self, path: &str) -> Result<Option<String>, Problem> {
         match self.get(path) {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => {
-                errors.add(path, "must be true or false");
-                false
-            }
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(_) => Err(Problem::new(Code::NotText, "must be text")),
         }
+    }
+
+    /// A number, or text that reads as one.
+    fn number(&self, path: &str) -> Result<Option<f64>, Problem> {
+        match self.get(path) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| "must be a number".into()),
+            Some(_) => Err("must be a number".into()),
+        }
+    }
+
+    fn flag(&self, path: &str) -> Result<Option<bool>, Problem> {
+        match self.get(path) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err("must be true or false".into()),
+        }
+    }
+}
+
+impl Body {
+    /// A text field, its problem noted in `errors`.
+    pub fn text(&self, errors: &mut FieldErrors, path: &str) -> Option<String> {
+        Fields::text(self, path).unwrap_or_else(|problem| {
+            errors.add(path, problem);
+            None
+        })
     }
 }
