@@ -91,6 +91,16 @@ pub fn ledger_row(
     }
 }
 
+/// What an export wrote.
+#[derive(Debug)]
+pub struct Exported {
+    pub rows: u64,
+    /// The latest ledger checkpoint, which the rows can be checked against. An xlsx file
+    /// names it in its title row; a CSV file has no place for it, so whoever hands the file
+    /// on gives it beside the file (a download header, the command's output).
+    pub checkpoint: Option<bangbang_store::CheckpointRecord>,
+}
+
 /// Writes every request the filter matches to `path`, oldest first, reading the store a
 /// page at a time so memory stays flat however many rows there are.
 pub async fn export_ledger(
@@ -101,14 +111,15 @@ pub async fn export_ledger(
     format: Format,
     path: &Path,
     title: &str,
-) -> Result<u64, Error> {
+) -> Result<Exported, Error> {
     let categories = store.categories().await?;
     let sheet = |e: bangbang_sheets::SheetError| {
         Error::Internal(format!("writing {}: {e}", path.display()))
     };
     // The title names the ledger checkpoint the rows can be checked against, if any.
-    let title = match store.latest_checkpoint().await? {
-        Some(checkpoint) => format!("{title}　{}", crate::report::checkpoint_line(&checkpoint)),
+    let checkpoint = store.latest_checkpoint().await?;
+    let title = match &checkpoint {
+        Some(checkpoint) => format!("{title}　{}", crate::report::checkpoint_line(checkpoint)),
         None => title.to_string(),
     };
     let mut writer = LedgerWriter::create(path, view, format, &title).map_err(sheet)?;
@@ -131,7 +142,8 @@ pub async fn export_ledger(
             None => break,
         }
     }
-    writer.finish().map_err(sheet)
+    let rows = writer.finish().map_err(sheet)?;
+    Ok(Exported { rows, checkpoint })
 }
 
 /// What an import did, or would do.

@@ -86,7 +86,8 @@ async fn main() -> anyhow::Result<()> {
             "接待台账及处置清单",
         )
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .rows;
         let size = std::fs::metadata(&path)?.len() as f64 / 1024.0 / 1024.0;
         println!(
             "{ext}: {rows} rows in {:.1}s, {size:.0} MiB file, peak RSS {:.0} MiB (before the export {before:.0} MiB)",

@@ -136,9 +136,13 @@ pub async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {
         View::Both => "接待台账及处置清单",
     };
     let started = std::time::Instant::now();
-    let rows = export_ledger(store, &operator(), filter, view, format, &args.out, title)
+    let exported = export_ledger(store, &operator(), filter, view, format, &args.out, title)
         .await
         .map_err(app_error)?;
+    let rows = exported.rows;
+    if let Some(checkpoint) = &exported.checkpoint {
+        println!("{}", bangbang_app::report::checkpoint_line(checkpoint));
+    }
     println!(
         "wrote {rows} rows to {} in {:.1}s",
         args.out.display(),

@@ -239,6 +239,11 @@ async fn checkpoints_catch_rewrites(postgres: bool) {
     ok(&d.run(&["export", "--community", "liuxiali", "--out", &xlsx]));
     let table = bangbang_sheets::read_table(&std::fs::read(&xlsx).unwrap(), "ledger.xlsx").unwrap();
     assert!(table[0][0].contains(fingerprint), "{:?}", table[0]);
+    // A .csv has no title row: the command names the checkpoint beside the file.
+    let csv = d.file("ledger.csv");
+    let said = ok(&d.run(&["export", "--community", "liuxiali", "--out", &csv]));
+    assert!(said.contains(fingerprint), "{said}");
+    assert!(!std::fs::read_to_string(&csv).unwrap().contains(fingerprint));
 
     // A second checkpoint reuses the key.
     let again = d.file("again.json");

@@ -711,14 +711,36 @@ async fn exports_and_imports_from_the_pages(site: Site) {
     let csrf = site.csrf(&staff, "/desk/intake").await;
     let (status, _) = site.post(&staff, "/desk/intake", &good_ask(&csrf)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let res = staff
-        .get(format!(
-            "{}/desk/ledger/export?view=both&format=csv",
-            site.base
-        ))
-        .send()
+    let csv_export = || {
+        staff
+            .get(format!(
+                "{}/desk/ledger/export?view=both&format=csv",
+                site.base
+            ))
+            .send()
+    };
+    // No checkpoint taken yet: nothing to name.
+    let res = csv_export().await.unwrap();
+    assert!(res.headers().get("bangbang-checkpoint").is_none());
+    // With one, a CSV download (which has no title row) names it in a header.
+    site.store
+        .record_checkpoint(bangbang_store::NewCheckpoint {
+            taken_ms: 1_720_000_000_000,
+            merkle_root: "ab".repeat(32),
+            fingerprint: "fp-0123456789abcdef".into(),
+            statement: "{}".into(),
+        })
         .await
         .unwrap();
+    let res = csv_export().await.unwrap();
+    let named = res.headers()["bangbang-checkpoint"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        named.starts_with("fingerprint=fp-0123456789abcdef; merkle=abab"),
+        "{named}"
+    );
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"]
         .to_str()

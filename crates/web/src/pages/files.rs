@@ -139,7 +139,7 @@ async fn export(
         View::Both => "接待台账及处置清单",
     };
     let path = temp_path(ext);
-    let rows = export_ledger(
+    let exported = export_ledger(
         state.store.as_ref(),
         &actor,
         filter,
@@ -149,9 +149,25 @@ async fn export(
         title,
     )
     .await?;
-    tracing::info!(user = %actor.username, rows, "ledger exported");
+    tracing::info!(user = %actor.username, rows = exported.rows, "ledger exported");
     let file_name = format!("{title}-{}.{ext}", local_date(Utc::now()).format("%Y%m%d"));
-    send_file(path, &file_name, content_type).await
+    let mut response = send_file(path, &file_name, content_type).await?;
+    if let Some(c) = &exported.checkpoint {
+        // The file's rows can be checked against this checkpoint; a CSV has no title row
+        // to say so, so the download says it beside the file.
+        let at = bangbang_domain::time::from_ms(c.taken_ms).to_rfc3339();
+        let value = format!(
+            "fingerprint={}; merkle={}; taken={at}",
+            c.fingerprint, c.merkle_root
+        );
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(
+                header::HeaderName::from_static("bangbang-checkpoint"),
+                value,
+            );
+        }
+    }
+    Ok(response)
 }
 
 async fn report_xlsx(
