@@ -4,7 +4,7 @@
 
 use crate::Error;
 use bangbang_domain::{
-    category::Category,
+    category::{Category, CategoryCode},
     lifecycle::{Action, CloseReason, Satisfaction},
     request::{Channel, RequestDraft, Urgency},
     time::{from_ms, local_zone},
@@ -71,7 +71,7 @@ pub fn ledger_row(
             .iter()
             .find(|c| c.code == r.category)
             .map(|c| c.name_zh.clone())
-            .unwrap_or_else(|| r.category.clone()),
+            .unwrap_or_else(|| r.category.to_string()),
         channel: r.channel.zh().to_string(),
         dispatched_at: s.first_response_ms.map(|ms| local(from_ms(ms))),
         assignee: r
@@ -182,7 +182,7 @@ pub async fn plan_file(
         .categories()
         .await?
         .into_iter()
-        .map(|c| (c.code, c.name_zh))
+        .map(|c| (c.code.into(), c.name_zh))
         .collect();
     Ok(plan(
         &table,
@@ -240,7 +240,8 @@ pub fn import_item(row: &ImportedRow, community: &str) -> ImportItem {
         draft: RequestDraft {
             community: community.to_string(),
             channel: row.channel.unwrap_or(Channel::Import),
-            category: row.category.clone(),
+            // The plan maps every row to one of the deployment's codes, or `other`.
+            category: CategoryCode::parse(&row.category).unwrap_or_else(CategoryCode::other),
             urgency: Urgency::Normal,
             reporter_name: row.reporter_name.clone(),
             reporter_phone: row.reporter_phone.clone(),

@@ -5,6 +5,7 @@ use anyhow::{bail, Context};
 use bangbang_app::report::{gather, report_data, ReportQuery};
 use bangbang_app::transfer::{export_ledger, import_file, write_report_xlsx, Mode};
 use bangbang_domain::{
+    category::CategoryCode,
     lifecycle::Status,
     request::Channel,
     time::{parse_date, Period},
@@ -102,6 +103,11 @@ pub async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|c| Channel::parse(c).with_context(|| format!("unknown channel {c:?}")))
         .transpose()?;
+    let category = args
+        .category
+        .as_deref()
+        .map(|c| CategoryCode::parse(c.trim()).with_context(|| format!("unknown category {c:?}")))
+        .transpose()?;
     let view = match args.view.as_str() {
         "intake" => View::Intake,
         "disposal" => View::Disposal,
@@ -127,7 +133,7 @@ pub async fn export(store: &SqlStore, args: ExportArgs) -> anyhow::Result<()> {
         to_ms,
         status,
         channel,
-        category: args.category.clone(),
+        category,
         ..RequestFilter::for_actor(&operator())
     };
     let title = match view {

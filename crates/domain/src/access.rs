@@ -1,6 +1,7 @@
 //! Who may see and do what. Scope is checked against a request's place path; roles
 //! against the action. The rules are pure so they can be tested exhaustively.
 
+use crate::category::CategoryCode;
 use crate::ids::{PlaceId, UserId};
 use crate::lifecycle::{ActionKind, Status};
 use serde::{Deserialize, Serialize};
@@ -93,7 +94,7 @@ pub struct Actor {
 pub struct RequestFacts {
     pub path: CommunityPath,
     pub status: Status,
-    pub category: String,
+    pub category: CategoryCode,
     pub assignee_id: Option<UserId>,
 }
 
@@ -251,7 +252,7 @@ impl Actor {
             return Ok(());
         }
         if kind == ActionKind::Accept && request.status == Status::Pooled {
-            return if self.has_skill_for(&request.category) {
+            return if self.has_skill_for(request.category.as_str()) {
                 Ok(())
             } else {
                 Err(AccessError::Forbidden(format!(
@@ -315,7 +316,7 @@ mod tests {
         RequestFacts {
             path: PATH,
             status,
-            category: "sewer_overflow".into(),
+            category: crate::category::CategoryCode::parse("sewer_overflow").unwrap(),
             assignee_id: assignee.map(UserId::new),
         }
     }
@@ -329,7 +330,7 @@ mod tests {
                 community_id: PlaceId::new(3),
             },
             status: Status::Submitted,
-            category: "other".into(),
+            category: crate::category::CategoryCode::parse("other").unwrap(),
             assignee_id: None,
         };
         // No account is not "the same account" as no assignee.

@@ -194,7 +194,7 @@ mod tests {
                 community_id: COMMUNITY,
             },
             status,
-            category: "sewer_overflow".into(),
+            category: crate::category::CategoryCode::parse("sewer_overflow").unwrap(),
             assignee_id: assignee,
         };
         let projection = Projection {

@@ -2,6 +2,7 @@
 //! proximity (same entrance, then building, then grid), current load, and how much they
 //! have done before (reliability).
 
+use crate::category::CategoryCode;
 use crate::ids::{PlaceId, UserId};
 use serde::Serialize;
 
@@ -24,7 +25,7 @@ pub struct Candidate {
 /// Where the request is and what it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Need {
-    pub category: String,
+    pub category: CategoryCode,
     pub entrance_id: Option<PlaceId>,
     pub building_id: Option<PlaceId>,
     pub grid_id: Option<PlaceId>,
@@ -91,7 +92,7 @@ pub fn suggest(need: &Need, candidates: &[Candidate], limit: usize) -> Vec<Sugge
         .iter()
         .filter_map(|c| {
             let mut reasons = Vec::new();
-            let mut score = if c.skills.contains(&need.category) {
+            let mut score = if c.skills.iter().any(|s| need.category == s.as_str()) {
                 reasons.push(Reason::Skill);
                 100
             } else if c.skills.iter().any(|s| s == "general") {
@@ -157,7 +158,7 @@ mod tests {
     #[test]
     fn skill_then_proximity_then_load() {
         let need = Need {
-            category: "sewer_overflow".into(),
+            category: crate::category::CategoryCode::parse("sewer_overflow").unwrap(),
             entrance_id: Some(PlaceId::new(11)),
             building_id: Some(PlaceId::new(10)),
             grid_id: Some(PlaceId::new(1)),

@@ -1,6 +1,7 @@
 //! A request (诉求) and its five elements: who, when, where, what, how. Raw input is
 //! parsed into a [`RequestDraft`] or a full set of per-field errors.
 
+use crate::category::CategoryCode;
 use crate::place::{building_number, entrance_number, halfwidth};
 use crate::time::parse_instant;
 use crate::validation::{optional_text, required_text, Code, FieldErrors, Problem};
@@ -134,7 +135,7 @@ pub struct RequestInput {
 pub struct RequestDraft {
     pub community: String,
     pub channel: Channel,
-    pub category: String,
+    pub category: CategoryCode,
     pub urgency: Urgency,
     pub reporter_name: String,
     pub reporter_phone: String,
@@ -173,6 +174,18 @@ impl RequestInput {
             }),
         };
         let category = required_text(&mut errors, "category", self.category.as_deref(), 40);
+        let category = CategoryCode::parse(category.trim()).unwrap_or_else(|| {
+            if !category.is_empty() {
+                errors.add(
+                    "category",
+                    Problem::new(
+                        Code::UnknownCategory,
+                        format!("unknown category {category:?}"),
+                    ),
+                );
+            }
+            CategoryCode::other()
+        });
         let urgency = match self.urgency.as_deref().map(str::trim) {
             None | Some("") => Urgency::Normal,
             Some(text) => Urgency::parse(text).unwrap_or_else(|| {

@@ -2,6 +2,7 @@
 
 use bangbang_domain::{
     access::{CommunityPath, RequestFacts},
+    category::CategoryCode,
     lifecycle::Status,
     place::PlaceKind,
     projection::Projection,
@@ -109,7 +110,7 @@ pub struct RequestRecord {
     pub entrance: Option<String>,
     pub entrance_id: Option<PlaceId>,
     pub room: Option<String>,
-    pub category: String,
+    pub category: CategoryCode,
     pub channel: Channel,
     pub urgency: Urgency,
     pub reporter_name: String,
@@ -239,7 +240,7 @@ pub struct RequestFilter {
     pub assignee_id: Option<UserId>,
     pub community_id: Option<PlaceId>,
     pub status: Option<Status>,
-    pub category: Option<String>,
+    pub category: Option<CategoryCode>,
     pub channel: Option<Channel>,
     pub grid_id: Option<PlaceId>,
     /// Text to look for in the code, reporter, description and outcome (and the room, when

@@ -4,7 +4,7 @@
 use crate::{model::*, Store, StoreError};
 use bangbang_domain::{
     access::Actor,
-    category::default_categories,
+    category::{default_categories, CategoryCode},
     lifecycle::{Action, ActionKind, DispatchTarget, LifecycleError, Satisfaction, Status},
     place::PlaceKind,
     request::{RequestDraft, RequestInput},
@@ -193,7 +193,7 @@ pub async fn run_story(store: &dyn Store) {
 
     // Bad references are refused with per-field errors and store nothing.
     let mut bad = draft("liuxiali", "sewer_overflow", "2024-07-03 10:00");
-    bad.category = "flying_saucer".into();
+    bad.category = CategoryCode::parse("flying_saucer").unwrap();
     bad.building = Some("99".into());
     match store.create_request(&f.staff, bad, None, Utc::now()).await {
         Err(StoreError::Invalid(errors)) => {

@@ -572,7 +572,7 @@ fn shapes_match_what_is_serialised() {
     };
     assert_eq!(props(&doc, "Community"), to_keys(&community));
     let cat = Category {
-        code: String::new(),
+        code: bangbang_domain::category::CategoryCode::other(),
         name_zh: String::new(),
         name_en: String::new(),
         counts_entrances: false,

@@ -4,6 +4,7 @@
 use super::text::{texts, DECLINE_REASONS, LONG_TERM_NOTES, PARTNERS, SURNAMES, TITLES};
 use anyhow::Context;
 use bangbang_domain::{
+    category::CategoryCode,
     lifecycle::{Action, DispatchTarget, Satisfaction},
     request::{Channel, RequestDraft, Urgency},
     time::local_zone,
@@ -218,7 +219,7 @@ fn draft(
     RequestDraft {
         community: cast.slug.clone(),
         channel,
-        category: category.into(),
+        category: CategoryCode::parse(category).expect("the demo's codes are valid"),
         urgency,
         reporter_name: if patrol {
             cast.grid_worker.display_name.clone()

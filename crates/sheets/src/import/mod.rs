@@ -54,7 +54,7 @@ impl Default for ImportOptions {
             year: None,
             categories: default_categories()
                 .into_iter()
-                .map(|c| (c.code, c.name_zh))
+                .map(|c| (c.code.into(), c.name_zh))
                 .collect(),
         }
     }

@@ -170,7 +170,7 @@ mod tests {
     fn code(text: &str) -> Option<String> {
         let cats: Vec<(String, String)> = default_categories()
             .into_iter()
-            .map(|c| (c.code, c.name_zh))
+            .map(|c| (c.code.into(), c.name_zh))
             .collect();
         category_code(text, &cats)
     }

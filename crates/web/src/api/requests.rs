@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bangbang_domain::validation::{Code, Problem};
 use bangbang_domain::{
+    category::CategoryCode,
     lifecycle::Status,
     request::{Channel, RequestInput},
     time::{parse_date, Period},
@@ -196,6 +197,12 @@ async fn list(
             None
         })
     });
+    let category = blank(&q.category).and_then(|s| {
+        CategoryCode::parse(s).or_else(|| {
+            errors.add("category", unknown(Code::UnknownCategory, "category", s));
+            None
+        })
+    });
     let cursor = blank(&q.cursor).and_then(|s| {
         Cursor::decode(s).or_else(|| {
             errors.add("cursor", "is not a cursor this server gave out");
@@ -221,7 +228,7 @@ async fn list(
         assignee_id: None,
         community_id,
         status,
-        category: blank(&q.category).map(String::from),
+        category,
         channel,
         grid_id: None,
         text: None,

@@ -61,7 +61,7 @@ impl RequestView {
             tracking_code: actor.is_office().then(|| r.tracking_code()),
             community: json!({"slug": r.community.slug, "name": r.community.name}),
             channel: r.channel.as_str(),
-            category: r.category.clone(),
+            category: r.category.to_string(),
             urgency: r.urgency.as_str(),
             status: s.status.as_str(),
             status_zh: s.status.zh(),

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use bangbang_domain::{
     access::mask_phone,
+    category::CategoryCode,
     lifecycle::{ActionKind, Satisfaction, Status},
     matching::{suggest, Need, Suggestion},
     Actor, EventKind, PlaceId, RequestId, Role, Scope,
@@ -90,7 +91,7 @@ async fn board(
     let category = q.category.clone().filter(|c| !c.is_empty());
     let base = RequestFilter {
         grid_id: grid,
-        category: category.clone(),
+        category: category.as_deref().and_then(CategoryCode::parse),
         limit: 30,
         ..RequestFilter::for_actor(&actor)
     };

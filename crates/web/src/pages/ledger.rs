@@ -11,6 +11,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use bangbang_domain::{
+    category::CategoryCode,
     lifecycle::Status,
     request::Channel,
     time::{parse_date, Period},
@@ -132,7 +133,7 @@ pub fn filter_of(actor: &bangbang_domain::Actor, q: &LedgerQuery) -> (RequestFil
     let (start, end) = period.bounds_ms();
     let filter = RequestFilter {
         status: Status::parse(q.status()),
-        category: Some(q.category().to_string()).filter(|c| !c.is_empty()),
+        category: CategoryCode::parse(q.category()),
         channel: Channel::parse(q.channel()),
         grid_id: q.grid().parse().ok(),
         text: Some(q.q().to_string()).filter(|t| !t.is_empty()),

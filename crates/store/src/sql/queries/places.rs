@@ -4,7 +4,11 @@ use super::Pool;
 use crate::model::{Community, NewPlace, PlaceRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::validation::{Code, Problem};
-use bangbang_domain::{category::Category, place::PlaceKind, PlaceId};
+use bangbang_domain::{
+    category::{Category, CategoryCode},
+    place::PlaceKind,
+    PlaceId,
+};
 
 #[derive(sqlx::FromRow)]
 struct AncestorRow {
@@ -282,7 +286,7 @@ pub(crate) async fn upsert_category(
 }
 
 pub(crate) async fn categories(pool: &Pool) -> StoreResult<Vec<Category>> {
-    let rows: Vec<(String, String, String, bool)> = sqlx::query_as(
+    let rows: Vec<(CategoryCode, String, String, bool)> = sqlx::query_as(
         "SELECT code, name_zh, name_en, counts_entrances FROM categories \
          WHERE active ORDER BY sort_order, code",
     )

@@ -9,6 +9,7 @@ use crate::model::{Community, Cursor, Page, RequestFilter, RequestRecord};
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     access::Actor,
+    category::CategoryCode,
     decision::{decide, Refusal},
     lifecycle::{Action, CloseReason, DispatchTarget},
     request::{request_code, Deadlines, RequestDraft, TRACK_KEY_LEN},
@@ -47,7 +48,7 @@ pub(crate) struct Lookups {
     communities: HashMap<String, Option<Community>>,
     categories: Option<Vec<bangbang_domain::category::Category>>,
     addresses: HashMap<AddressKey, AddressFound>,
-    limits: HashMap<(String, &'static str), Option<(i64, i64)>>,
+    limits: HashMap<(CategoryCode, &'static str), Option<(i64, i64)>>,
 }
 
 /// Checks every reference of a draft (community, scope, category, address) and works out
@@ -137,7 +138,8 @@ pub(crate) async fn prepare_with(
     let limit_key = (draft.category.clone(), draft.urgency.as_str());
     if !lookups.limits.contains_key(&limit_key) {
         let found =
-            places::time_limit_override(pool, &draft.category, draft.urgency.as_str()).await?;
+            places::time_limit_override(pool, draft.category.as_str(), draft.urgency.as_str())
+                .await?;
         lookups.limits.insert(limit_key.clone(), found);
     }
     let limits = match lookups.limits[&limit_key] {
@@ -485,7 +487,7 @@ pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
         sql.push(&format!(" AND r.status = {p}"));
     }
     if let Some(category) = &filter.category {
-        let p = sql.text(category);
+        let p = sql.text(category.as_str());
         sql.push(&format!(" AND r.category = {p}"));
     }
     if let Some(channel) = filter.channel {

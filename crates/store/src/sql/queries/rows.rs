@@ -4,6 +4,7 @@
 use crate::model::{CommunityRef, RequestRecord, UserRecord};
 use crate::StoreError;
 use bangbang_domain::{
+    category::CategoryCode,
     lifecycle::{CloseReason, Satisfaction, Status},
     projection::Projection,
     request::{Channel, Urgency},
@@ -43,7 +44,7 @@ pub(crate) struct RequestRow {
     entrance: Option<String>,
     entrance_id: Option<PlaceId>,
     room: Option<String>,
-    category: String,
+    category: CategoryCode,
     channel: String,
     urgency: String,
     status: String,
