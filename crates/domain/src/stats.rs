@@ -13,6 +13,7 @@ use serde::Serialize;
 
 /// Raw counts over the requests received in a period, by their state now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     pub received: i64,
     pub resolved: i64,
@@ -31,6 +32,7 @@ pub struct Counts {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rate {
     pub numerator: i64,
     pub denominator: i64,
@@ -62,6 +64,7 @@ impl Rate {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rates {
     pub response: Rate,
     pub resolution: Rate,

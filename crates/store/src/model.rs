@@ -37,6 +37,7 @@ pub struct PlaceRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Community {
     pub id: PlaceId,
     pub slug: String,
@@ -333,6 +334,7 @@ impl StatsScope {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatsReport {
     #[serde(flatten)]
     pub counts: Counts,
@@ -342,6 +344,7 @@ pub struct StatsReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryFigures {
     pub category: String,
     pub name_zh: String,
@@ -354,6 +357,7 @@ pub struct CategoryFigures {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelFigures {
     pub channel: String,
     pub requests: i64,

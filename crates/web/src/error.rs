@@ -1,6 +1,7 @@
 //! The web layer's one error type. The API answers `{error:{code,message,...}}`; 5xx
 //! details are logged and never reach the client.
 
+use crate::api::schema::{ErrorBody, ErrorCode, ErrorDetail};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -9,7 +10,6 @@ use bangbang_domain::{
     validation::FieldErrors,
 };
 use bangbang_store::StoreError;
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -74,24 +74,25 @@ impl AppError {
         }
     }
 
-    fn code(&self) -> &'static str {
+    fn code(&self) -> ErrorCode {
         match self {
-            AppError::BadRequest(_) => "bad_request",
-            AppError::Unauthorized(_) => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) => "not_found",
-            AppError::NotAllowed { .. } => "not_allowed",
-            AppError::Conflict(_) => "conflict",
-            AppError::Invalid(_) => "validation",
-            AppError::TooLarge(_) => "too_large",
-            AppError::Timeout(_) => "timeout",
-            AppError::Unavailable(_) => "unavailable",
+            AppError::BadRequest(_) => ErrorCode::BadRequest,
+            AppError::Unauthorized(_) => ErrorCode::Unauthorized,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::NotAllowed { .. } => ErrorCode::NotAllowed,
+            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::Invalid(_) => ErrorCode::Validation,
+            AppError::TooLarge(_) => ErrorCode::TooLarge,
+            AppError::Timeout(_) => ErrorCode::Timeout,
+            AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Rejected { status, .. } => match *status {
-                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-                _ => "bad_request",
+                StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+                StatusCode::TOO_MANY_REQUESTS => ErrorCode::TooManyRequests,
+                _ => ErrorCode::BadRequest,
             },
-            AppError::Internal(_) => "internal",
+            AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -170,22 +171,33 @@ impl From<StoreError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let mut error = json!({ "code": self.code(), "message": self.to_string() });
-        match &self {
+        let mut error = ErrorDetail {
+            code: self.code(),
+            message: self.to_string(),
+            fields: None,
+            state: None,
+            allowed: None,
+        };
+        match self {
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
-                error["message"] = json!("something went wrong on our side; it has been logged");
+                error.message = "something went wrong on our side; it has been logged".into();
             }
             AppError::NotAllowed { state, allowed, .. } => {
-                error["state"] = json!(state);
-                error["allowed"] = json!(allowed);
+                error.state = Some(state);
+                error.allowed = Some(allowed);
             }
             AppError::Invalid(fields) => {
-                error["message"] = json!("some fields are not valid");
-                error["fields"] = json!(fields);
+                error.message = "some fields are not valid".into();
+                error.fields = Some(
+                    fields
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                );
             }
             _ => {}
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        (status, Json(ErrorBody { error })).into_response()
     }
 }

@@ -191,7 +191,17 @@ async fn not_found(
     }
 }
 
-async fn healthz() -> &'static str {
+/// Whether the server is up (for load balancers and monitors).
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "reference",
+    summary = "Whether the server is up (served at the root, not under /api/v1)",
+    responses((status = 200, description = "Up.", content_type = "text/plain", body = String, example = "ok")),
+    security(())
+)]
+pub(crate) async fn healthz() -> &'static str {
     "ok"
 }
 

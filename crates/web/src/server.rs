@@ -182,9 +182,11 @@ pub(crate) fn with_security_headers(router: Router) -> Router {
     let set =
         |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
     router
-        .layer(set(
+        // A page may narrow or extend the policy for itself (the API reference lets its
+        // search run in a worker); every other response gets the site's.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ))
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

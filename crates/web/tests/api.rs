@@ -510,8 +510,14 @@ async fn scope_hides_other_communities(app: TestApp) {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, list) = app.get(&app.other_staff, "/api/v1/requests").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    // A community that exists but is outside the caller's scope is refused as filing in it
+    // is (403); one that does not exist is a bad parameter (422).
     let (s, body) = app
         .get(&app.other_staff, "/api/v1/requests?community=liuxiali")
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    let (s, body) = app
+        .get(&app.other_staff, "/api/v1/requests?community=atlantis")
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (s, _) = app

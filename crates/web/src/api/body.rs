@@ -50,6 +50,11 @@ impl<S: Send + Sync> FromRequest<S> for Body {
 }
 
 impl Body {
+    /// The body as one JSON value.
+    pub fn value(&self) -> Value {
+        Value::Object(self.0.clone())
+    }
+
     /// The value at a dotted path (`reporter.phone`).
     pub fn get(&self, path: &str) -> Option<&Value> {
         let mut parts = path.split('.');

@@ -3,8 +3,12 @@
 
 pub(crate) mod actions;
 pub(crate) mod body;
+mod checked;
+pub mod doc;
+mod docs;
 mod meta;
 mod requests;
+pub(crate) mod schema;
 mod stats;
 pub(crate) mod view;
 
@@ -22,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(actions::router())
         .merge(stats::router())
         .merge(meta::router())
+        .merge(docs::router())
         .layer(middleware::from_fn_with_state(
             API_BODY_LIMIT,
             api_body_within,

@@ -1,6 +1,8 @@
 //! `POST /requests`, `GET /requests`, `GET /requests/{id}`.
 
 use super::body::Body;
+use super::checked::{check, refuse};
+use super::schema::{ErrorBody, NewRequest, RequestPage};
 use super::view::RequestView;
 use crate::auth::CurrentActor;
 use crate::{AppError, AppState};
@@ -20,8 +22,8 @@ use bangbang_domain::{
 use bangbang_store::{Cursor, Reach, RequestFilter, RequestRecord, StoreError};
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use tracing::instrument;
+use utoipa::IntoParams;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,8 +31,25 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}", get(show))
 }
 
+#[utoipa::path(
+    post,
+    path = "/requests",
+    operation_id = "createRequest",
+    tag = "requests",
+    summary = "File a request (居民点单 / 接诉)",
+    request_body(content = NewRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Filed: the new request, with the actions now possible.", body = RequestView),
+        (status = 400, description = "The body is not JSON.", body = ErrorBody),
+        (status = 401, description = "No valid API token.", body = ErrorBody),
+        (status = 403, description = "The caller's role may not file requests, or the community is outside their scope.", body = ErrorBody),
+        (status = 413, description = "The body is too large.", body = ErrorBody),
+        (status = 422, description = "Some fields are not valid; each is named.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []))
+)]
 #[instrument(skip_all, fields(actor = %actor.username))]
-async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     body: Body,
@@ -67,13 +86,17 @@ async fn create(
     let now = Utc::now();
     let input_refs = (input.community.clone(), input.category.clone());
     let draft = match input.parse(now) {
-        Ok(draft) if errors.is_empty() => draft,
-        Ok(_) => return Err(AppError::Invalid(errors)),
+        Ok(draft) if errors.is_empty() => {
+            // The domain is content; the document must agree too.
+            check(&body, "NewRequest")?;
+            draft
+        }
+        Ok(_) => return Err(refuse(&body, "NewRequest", errors)),
         Err(more) => {
             // Say what else is wrong too, so the form can be fixed in one go.
             errors.merge(more);
             errors.merge(reference_errors(&state, &input_refs).await?);
-            return Err(AppError::Invalid(errors));
+            return Err(refuse(&body, "NewRequest", errors));
         }
     };
     let record = state.store.create_request(&actor, draft, None, now).await?;
@@ -113,16 +136,33 @@ async fn reference_errors(
     Ok(errors)
 }
 
-#[derive(Deserialize, Default)]
+/// Narrowing a list; every parameter is optional.
+#[derive(Deserialize, Default, IntoParams)]
 #[serde(default)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListQuery {
+    /// Only requests in this state.
+    #[param(value_type = Option<Status>)]
     status: Option<String>,
+    /// A category code from `GET /categories`.
+    #[param(value_type = Option<String>, pattern = "^[a-z0-9_]{1,40}$")]
     category: Option<String>,
+    #[param(value_type = Option<Channel>)]
     channel: Option<String>,
+    /// A community slug in the caller's scope (403 outside it).
+    #[param(value_type = Option<String>, min_length = 1, max_length = 64)]
     community: Option<String>,
+    /// Reported on or after this local date.
+    #[param(value_type = Option<String>, format = Date, example = "2024-07-01")]
     from: Option<String>,
+    /// Reported on or before this local date.
+    #[param(value_type = Option<String>, format = Date, example = "2024-11-15")]
     to: Option<String>,
+    /// `next_cursor` from the previous page.
+    #[param(value_type = Option<String>, pattern = "^-?[0-9]{1,15}_[0-9]{1,15}$")]
     cursor: Option<String>,
+    /// Page size (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
@@ -167,7 +207,10 @@ pub(crate) async fn community_filter(
     let Some(slug) = slug else { return Ok(None) };
     match state.store.community(slug).await {
         Ok(c) if actor.covers(&c.path()) => Ok(Some(c.id)),
-        Ok(_) | Err(StoreError::NotFound(_)) => {
+        Ok(_) => Err(AppError::Forbidden(format!(
+            "the community {slug:?} is outside your scope"
+        ))),
+        Err(StoreError::NotFound(_)) => {
             errors.add(
                 "community",
                 unknown(Code::UnknownCommunity, "community", slug),
@@ -178,12 +221,27 @@ pub(crate) async fn community_filter(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/requests",
+    operation_id = "listRequests",
+    tag = "requests",
+    summary = "List requests in the caller's view, newest first (keyset pages)",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page.", body = RequestPage),
+        (status = 401, description = "No valid API token.", body = ErrorBody),
+        (status = 403, description = "The community is outside the caller's scope.", body = ErrorBody),
+        (status = 422, description = "Some parameters are not valid; each is named.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []))
+)]
 #[instrument(skip_all, fields(actor = %actor.username))]
-async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<RequestPage>, AppError> {
     let mut errors = FieldErrors::new();
     let status = blank(&q.status).and_then(|s| {
         Status::parse(s).or_else(|| {
@@ -247,9 +305,10 @@ async fn list(
         .iter()
         .map(|r| RequestView::new(r, &actor, now))
         .collect();
-    Ok(Json(
-        json!({ "items": items, "next_cursor": page.next.map(|c| c.encode()) }),
-    ))
+    Ok(Json(RequestPage {
+        items,
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
 }
 
 /// Finds a request by numeric id or by its code, as the actor may see it (404 otherwise).
@@ -286,8 +345,22 @@ pub(crate) async fn request_in_scope(
     Ok(record)
 }
 
+#[utoipa::path(
+    get,
+    path = "/requests/{id}",
+    operation_id = "getRequest",
+    tag = "requests",
+    summary = "One request with its ledger (events, oldest first)",
+    params(("id" = String, Path, description = "The request's id or its code (`LXL-20240703-007`).")),
+    responses(
+        (status = 200, description = "The request, with `events`.", body = RequestView),
+        (status = 401, description = "No valid API token.", body = ErrorBody),
+        (status = 404, description = "No such request in the caller's view.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []))
+)]
 #[instrument(skip_all, fields(actor = %actor.username, id = %id))]
-async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,

@@ -1,6 +1,7 @@
 //! `GET /stats?community=&from=&to=`: the figures of docs/DESIGN.md for a period and scope.
 
 use super::requests::{community_filter, period};
+use super::schema::{Definitions, ErrorBody, PeriodView, StatsView};
 use crate::auth::CurrentActor;
 use crate::{AppError, AppState};
 use axum::extract::{Query, State};
@@ -10,27 +11,50 @@ use bangbang_domain::{time::to_ms, validation::FieldErrors, Role};
 use bangbang_store::{Reach, StatsScope};
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use tracing::instrument;
+use utoipa::IntoParams;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/stats", get(stats))
 }
 
-#[derive(Deserialize, Default)]
+/// The period and scope of the figures; every parameter is optional.
+#[derive(Deserialize, Default, IntoParams)]
 #[serde(default)]
-struct StatsQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct StatsQuery {
+    /// A community slug in the caller's scope (403 outside it); default: the whole scope.
+    #[param(value_type = Option<String>, min_length = 1, max_length = 64)]
     community: Option<String>,
+    /// First local date of the period (included).
+    #[param(value_type = Option<String>, format = Date, example = "2024-07-01")]
     from: Option<String>,
+    /// Last local date of the period (included).
+    #[param(value_type = Option<String>, format = Date, example = "2024-11-15")]
     to: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/stats",
+    operation_id = "getStats",
+    tag = "figures",
+    summary = "The mid-term figures for a period and scope, with the four rates",
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures.", body = StatsView),
+        (status = 401, description = "No valid API token.", body = ErrorBody),
+        (status = 403, description = "Volunteers do not see figures; or the community is outside the caller's scope.", body = ErrorBody),
+        (status = 422, description = "Some parameters are not valid; each is named.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []))
+)]
 #[instrument(skip_all, fields(actor = %actor.username))]
-async fn stats(
+pub(crate) async fn stats(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Query(q): Query<StatsQuery>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<StatsView>, AppError> {
     if actor.role == Role::Volunteer {
         return Err(AppError::Forbidden(
             "volunteers do not see the community's figures".into(),
@@ -57,16 +81,10 @@ async fn stats(
         now_ms: to_ms(Utc::now()),
     };
     let report = state.store.stats(&scope).await?;
-    let mut body = serde_json::to_value(&report).map_err(|e| AppError::Internal(e.to_string()))?;
-    body["period"] = json!({ "from": from, "to": to });
-    body["community"] = json!(community);
-    body["definitions"] = json!({
-        "received": "requests reported in the period (both dates included, Asia/Shanghai days)",
-        "resolved": "of those, resolved now (已办结 or 已回访)",
-        "long_term": "of those, in long-term follow-up now (长期跟进)",
-        "open": "of those, still waiting on someone: submitted, pooled, dispatched, accepted or in progress",
-        "overdue": "of the open ones, past their resolve-by deadline, or not yet acted on past their respond-by deadline",
-        "entrances": "distinct entrances (门) with a request in the category; resolved_entrances counts those where one was resolved",
-    });
-    Ok(Json(body))
+    Ok(Json(StatsView {
+        report,
+        period: PeriodView { from, to },
+        community,
+        definitions: Definitions::FIGURES,
+    }))
 }
