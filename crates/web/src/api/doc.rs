@@ -263,7 +263,8 @@ fn always_present(doc: &mut Value) {
 }
 
 /// The document for this deployment: the derived one, with the community slugs and
-/// category codes it knows as the values those fields take.
+/// category codes it knows as the values those fields take. (A list filter takes any
+/// well-formed category code: one nobody uses just matches nothing.)
 pub fn for_deployment(communities: &[String], categories: &[String]) -> Value {
     let mut doc = document().clone();
     let schemas = &mut doc["components"]["schemas"];
@@ -279,9 +280,6 @@ pub fn for_deployment(communities: &[String], categories: &[String]) -> Value {
                 match p["name"].as_str() {
                     Some("community") if !communities.is_empty() => {
                         p["schema"]["enum"] = json!(communities)
-                    }
-                    Some("category") if !categories.is_empty() => {
-                        p["schema"]["enum"] = json!(categories)
                     }
                     _ => {}
                 }

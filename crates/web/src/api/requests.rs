@@ -153,10 +153,10 @@ pub(crate) struct ListQuery {
     #[param(value_type = Option<String>, min_length = 1, max_length = 64)]
     community: Option<String>,
     /// Reported on or after this local date.
-    #[param(value_type = Option<String>, format = Date, example = "2024-07-01")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$", example = "2024-07-01")]
     from: Option<String>,
     /// Reported on or before this local date.
-    #[param(value_type = Option<String>, format = Date, example = "2024-11-15")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$", example = "2024-11-15")]
     to: Option<String>,
     /// `next_cursor` from the previous page.
     #[param(value_type = Option<String>, pattern = "^-?[0-9]{1,15}_[0-9]{1,15}$")]
@@ -170,7 +170,8 @@ fn blank(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Reads a `from`/`to` pair of local dates into a UTC millisecond range.
+/// Reads a `from`/`to` pair of local dates (`YYYY-MM-DD`, from 1900 on, as documented) into
+/// a UTC millisecond range. A `to` before `from` is an empty period, not an error.
 pub(crate) fn period(
     errors: &mut FieldErrors,
     from: Option<&str>,
@@ -178,7 +179,16 @@ pub(crate) fn period(
 ) -> (Option<i64>, Option<i64>) {
     let mut date = |field: &str, text: Option<&str>| {
         text.and_then(|t| {
-            parse_date(t).or_else(|| {
+            // Exactly `YYYY-MM-DD`: chrono alone would also take `2024-7-1`.
+            let shaped = t.len() == 10
+                && t.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            shaped.then(|| parse_date(t)).flatten().or_else(|| {
                 errors.add(field, "must be a date like 2024-07-01");
                 None
             })
@@ -188,11 +198,6 @@ pub(crate) fn period(
         from: date("from", from),
         to: date("to", to),
     };
-    if let (Some(f), Some(t)) = (period.from, period.to) {
-        if f > t {
-            errors.add("to", "is before from");
-        }
-    }
     let (start, end) = period.bounds_ms();
     (period.from.map(|_| start), period.to.map(|_| end))
 }

@@ -27,10 +27,10 @@ pub(crate) struct StatsQuery {
     #[param(value_type = Option<String>, min_length = 1, max_length = 64)]
     community: Option<String>,
     /// First local date of the period (included).
-    #[param(value_type = Option<String>, format = Date, example = "2024-07-01")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$", example = "2024-07-01")]
     from: Option<String>,
     /// Last local date of the period (included).
-    #[param(value_type = Option<String>, format = Date, example = "2024-11-15")]
+    #[param(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$", example = "2024-11-15")]
     to: Option<String>,
 }
 
