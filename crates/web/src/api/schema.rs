@@ -157,7 +157,7 @@ pub struct NewRequest {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"\S",
+        pattern = r"[^\s\u0085\ufeff]",
         example = "3号楼2门下水道堵了，污水漫到楼道"
     )]
     pub description: String,
@@ -172,14 +172,19 @@ pub struct NewRequest {
 #[allow(dead_code)]
 pub struct ReporterInput {
     /// Required, except for `grid_patrol` (a grid worker's own display name is used).
-    #[schema(min_length = 1, max_length = 50, pattern = r"\S", example = "李阿姨")]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"[^\s\u0085\ufeff]",
+        example = "李阿姨"
+    )]
     pub name: Option<String>,
     /// Required, except for `grid_patrol` and `import`. A mainland mobile (11 digits
     /// starting 13–19), a landline with its area code (`022-26281234`) or a 7–8 digit
     /// local number, optionally after `+86`; single spaces or dashes between groups are
     /// fine. Stored normalised.
     #[schema(
-        pattern = r"^(\+86[ -]?)?(1[3-9][0-9]([ -]?[0-9]{4}){2}|0[0-9]{2,3}[ -]?[0-9]{7,8}|[0-9]{7,8})$",
+        pattern = r"^(\+86[ -]?)?(1[3-9][0-9]([ -]?[0-9]{4}){2}|0[0-9]{2,3}[ -]?[0-9]{7,8}|[2-9][0-9]{6,7})$",
         example = "138 1234 5678"
     )]
     pub phone: Option<String>,
@@ -207,7 +212,12 @@ pub struct AddressInput {
 pub enum DispatchBody {
     /// To a volunteer (志愿者) of the request's community, by username.
     Volunteer {
-        #[schema(min_length = 1, max_length = 40, pattern = r"\S", example = "wangfang")]
+        #[schema(
+            min_length = 1,
+            max_length = 40,
+            pattern = r"[^\s\u0085\ufeff]",
+            example = "wangfang"
+        )]
         volunteer: String,
     },
     /// To a partner organisation (协作单位): a referral (转办).
@@ -215,7 +225,7 @@ pub enum DispatchBody {
         #[schema(
             min_length = 1,
             max_length = 2000,
-            pattern = r"\S",
+            pattern = r"[^\s\u0085\ufeff]",
             example = "物业公司"
         )]
         partner: String,
@@ -237,7 +247,7 @@ pub struct ReasonBody {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"\S",
+        pattern = r"[^\s\u0085\ufeff]",
         example = "这周不在本地"
     )]
     pub reason: String,
@@ -251,7 +261,7 @@ pub struct ResolveBody {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"\S",
+        pattern = r"[^\s\u0085\ufeff]",
         example = "已疏通，楼道已清理"
     )]
     pub outcome: String,
@@ -268,7 +278,7 @@ pub struct FollowUpBody {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"\S",
+        pattern = r"[^\s\u0085\ufeff]",
         example = "等待维修基金审批"
     )]
     pub note: String,
@@ -307,7 +317,7 @@ pub struct NoteBody {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"\S",
+        pattern = r"[^\s\u0085\ufeff]",
         example = "已电话联系居民"
     )]
     pub text: String,
@@ -317,3 +327,65 @@ pub struct NoteBody {
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct EmptyBody {}
+
+#[cfg(test)]
+mod tests {
+    use super::super::checked::schema_problems;
+    use bangbang_domain::request::normalize_phone;
+    use serde_json::json;
+
+    /// A required text must hold something the domain does not trim away, however the
+    /// document's reader defines white space (NEL and BOM differ between regex dialects).
+    #[test]
+    fn blank_text_is_refused_by_the_document_too() {
+        for blank in ["", " ", "\u{85}", "\u{feff}", " \u{3000}\t"] {
+            let body = json!({"text": blank});
+            assert!(!schema_problems(&body, "NoteBody").is_empty(), "{blank:?}");
+        }
+        for text in ["a", " 备注 ", "\u{85}a"] {
+            let body = json!({"text": text});
+            assert!(schema_problems(&body, "NoteBody").is_empty(), "{text:?}");
+        }
+    }
+
+    /// Whatever the documented pattern lets by, the domain takes: a phone the document
+    /// allows is never refused.
+    #[test]
+    fn every_documented_phone_is_one_the_domain_takes() {
+        let mut shapes = Vec::new();
+        for prefix in ["", "+86", "+86 ", "+86-"] {
+            for sep in ["", " ", "-"] {
+                shapes.push(format!("{prefix}139{sep}1234{sep}5678"));
+                shapes.push(format!("{prefix}010{sep}1234567"));
+                shapes.push(format!("{prefix}0222{sep}12345678"));
+            }
+            shapes.push(format!("{prefix}2628123"));
+            shapes.push(format!("{prefix}96281234"));
+        }
+        for phone in &shapes {
+            let body = json!({"name": "x", "phone": phone});
+            assert!(
+                schema_problems(&body, "ReporterInput").is_empty(),
+                "{phone} should fit the pattern"
+            );
+            assert!(
+                normalize_phone(phone).is_some(),
+                "{phone}: the domain refuses it"
+            );
+        }
+        for phone in [
+            "0123456",
+            "1234567",
+            "12345678901",
+            "139-1234-567",
+            "+8613912345678x",
+            "",
+        ] {
+            let body = json!({"name": "x", "phone": phone});
+            assert!(
+                !schema_problems(&body, "ReporterInput").is_empty(),
+                "{phone} should not fit the pattern"
+            );
+        }
+    }
+}
