@@ -117,19 +117,19 @@ fn complete(doc: &mut Value) {
     // A close says why; some reasons need more.
     schemas["CloseBody"]["allOf"] = json!([
         { "if": { "properties": { "reason": { "const": "duplicate" } }, "required": ["reason"] },
-          "then": { "required": ["duplicate_of"] } },
+          "then": { "required": ["duplicate_of"], "properties": { "duplicate_of": { "type": "string" } } } },
         { "if": { "properties": { "reason": { "const": "out_of_remit" } }, "required": ["reason"] },
-          "then": { "required": ["note"], "properties": { "note": { "minLength": 1, "pattern": "[^\\s\\u0085\\ufeff]" } } } },
+          "then": { "required": ["note"], "properties": { "note": { "type": "string", "minLength": 1, "pattern": "[^\\s\\u0085\\ufeff]" } } } },
     ]);
     // Who raised it and how to reach them: both needed, except on a grid patrol (the
     // patrolling grid worker is the reporter) and for imports (no phone on the paper).
     schemas["NewRequest"]["allOf"] = json!([
         { "if": { "not": { "properties": { "channel": { "enum": ["grid_patrol"] } }, "required": ["channel"] } },
-          "then": { "required": ["reporter"], "properties": { "reporter": { "required": ["name"] } } } },
+          "then": { "required": ["reporter"], "properties": { "reporter": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } } } } },
         { "if": { "not": { "properties": { "channel": { "enum": ["grid_patrol", "import"] } }, "required": ["channel"] } },
-          "then": { "required": ["reporter"], "properties": { "reporter": { "required": ["phone"] } } } },
+          "then": { "required": ["reporter"], "properties": { "reporter": { "type": "object", "required": ["phone"], "properties": { "phone": { "type": "string" } } } } } },
         { "if": { "properties": { "address": { "required": ["entrance"] } }, "required": ["address"] },
-          "then": { "properties": { "address": { "required": ["building"] } } } },
+          "then": { "properties": { "address": { "type": "object", "required": ["building"], "properties": { "building": { "type": "string" } } } } } },
     ]);
     // The pool flag can only be `true`.
     schemas["PoolFlag"] = json!({ "const": true, "description": "`true`: post to the pool." });

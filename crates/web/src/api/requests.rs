@@ -150,7 +150,7 @@ pub(crate) struct ListQuery {
     #[param(value_type = Option<Channel>)]
     channel: Option<String>,
     /// A community slug in the caller's scope (403 outside it).
-    #[param(value_type = Option<String>, min_length = 1, max_length = 64)]
+    #[param(value_type = Option<String>, pattern = "^[a-z0-9-]{1,40}$")]
     community: Option<String>,
     /// Reported on or after this local date.
     #[param(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$", example = "2024-07-01")]
@@ -166,8 +166,20 @@ pub(crate) struct ListQuery {
     limit: Option<String>,
 }
 
-fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+/// A query parameter as given: the API takes its values exactly as documented, so an
+/// empty one (`?status=`) is refused rather than taken as absent.
+pub(crate) fn given<'a>(
+    errors: &mut FieldErrors,
+    field: &str,
+    v: &'a Option<String>,
+) -> Option<&'a str> {
+    match v.as_deref() {
+        Some("") => {
+            errors.add(field, "must not be empty: leave the parameter out instead");
+            None
+        }
+        other => other,
+    }
 }
 
 /// Reads a `from`/`to` pair of local dates (`YYYY-MM-DD`, from 1900 on, as documented) into
@@ -235,6 +247,7 @@ pub(crate) async fn community_filter(
     params(ListQuery),
     responses(
         (status = 200, description = "One page.", body = RequestPage),
+        (status = 400, description = "The query string does not parse (a parameter given twice, say).", body = ErrorBody),
         (status = 401, description = "No valid API token.", body = ErrorBody),
         (status = 403, description = "The community is outside the caller's scope.", body = ErrorBody),
         (status = 422, description = "Some parameters are not valid; each is named.", body = ErrorBody),
@@ -248,31 +261,31 @@ pub(crate) async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<RequestPage>, AppError> {
     let mut errors = FieldErrors::new();
-    let status = blank(&q.status).and_then(|s| {
+    let status = given(&mut errors, "status", &q.status).and_then(|s| {
         Status::parse(s).or_else(|| {
             errors.add("status", format!("unknown status {s:?}"));
             None
         })
     });
-    let channel = blank(&q.channel).and_then(|s| {
+    let channel = given(&mut errors, "channel", &q.channel).and_then(|s| {
         Channel::parse(s).or_else(|| {
             errors.add("channel", unknown(Code::UnknownChannel, "channel", s));
             None
         })
     });
-    let category = blank(&q.category).and_then(|s| {
+    let category = given(&mut errors, "category", &q.category).and_then(|s| {
         CategoryCode::parse(s).or_else(|| {
             errors.add("category", unknown(Code::UnknownCategory, "category", s));
             None
         })
     });
-    let cursor = blank(&q.cursor).and_then(|s| {
+    let cursor = given(&mut errors, "cursor", &q.cursor).and_then(|s| {
         Cursor::decode(s).or_else(|| {
             errors.add("cursor", "is not a cursor this server gave out");
             None
         })
     });
-    let limit = match blank(&q.limit).map(str::parse::<u32>) {
+    let limit = match given(&mut errors, "limit", &q.limit).map(str::parse::<u32>) {
         None => 50,
         Some(Ok(n)) if (1..=200).contains(&n) => n,
         Some(_) => {
@@ -280,8 +293,11 @@ pub(crate) async fn list(
             50
         }
     };
-    let (from_ms, to_ms) = period(&mut errors, blank(&q.from), blank(&q.to));
-    let community_id = community_filter(&state, &actor, &mut errors, blank(&q.community)).await?;
+    let from = given(&mut errors, "from", &q.from);
+    let to = given(&mut errors, "to", &q.to);
+    let (from_ms, to_ms) = period(&mut errors, from, to);
+    let community = given(&mut errors, "community", &q.community);
+    let community_id = community_filter(&state, &actor, &mut errors, community).await?;
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }

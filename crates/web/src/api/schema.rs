@@ -142,12 +142,12 @@ pub enum ErrorCode {
 #[allow(dead_code)] // read through the schema and the domain; the type is the contract
 pub struct NewRequest {
     /// Slug of a community in the caller's scope (403 if outside it).
-    #[schema(min_length = 1, max_length = 64, example = "liuxiali")]
+    #[schema(pattern = "^[a-z0-9-]{1,40}$", example = "liuxiali")]
     pub community: String,
     /// Defaults to `api`; for a grid worker to `grid_patrol`.
     pub channel: Option<Channel>,
     /// A category code from `GET /categories`.
-    #[schema(example = "sewer_overflow")]
+    #[schema(pattern = "^[a-z0-9_]{1,40}$", example = "sewer_overflow")]
     pub category: String,
     /// Defaults to `normal`.
     pub urgency: Option<Urgency>,

@@ -1,6 +1,6 @@
 //! `GET /stats?community=&from=&to=`: the figures of docs/DESIGN.md for a period and scope.
 
-use super::requests::{community_filter, period};
+use super::requests::{community_filter, given, period};
 use super::schema::{Definitions, ErrorBody, PeriodView, StatsView};
 use crate::auth::CurrentActor;
 use crate::{AppError, AppState};
@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub(crate) struct StatsQuery {
     /// A community slug in the caller's scope (403 outside it); default: the whole scope.
-    #[param(value_type = Option<String>, min_length = 1, max_length = 64)]
+    #[param(value_type = Option<String>, pattern = "^[a-z0-9-]{1,40}$")]
     community: Option<String>,
     /// First local date of the period (included).
     #[param(value_type = Option<String>, format = Date, pattern = "^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$", example = "2024-07-01")]
@@ -43,6 +43,7 @@ pub(crate) struct StatsQuery {
     params(StatsQuery),
     responses(
         (status = 200, description = "The figures.", body = StatsView),
+        (status = 400, description = "The query string does not parse (a parameter given twice, say).", body = ErrorBody),
         (status = 401, description = "No valid API token.", body = ErrorBody),
         (status = 403, description = "Volunteers do not see figures; or the community is outside the caller's scope.", body = ErrorBody),
         (status = 422, description = "Some parameters are not valid; each is named.", body = ErrorBody),
@@ -61,13 +62,9 @@ pub(crate) async fn stats(
         ));
     }
     let mut errors = FieldErrors::new();
-    let trim = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
-    let (from, to, community) = (trim(&q.from), trim(&q.to), trim(&q.community));
+    let from = given(&mut errors, "from", &q.from).map(String::from);
+    let to = given(&mut errors, "to", &q.to).map(String::from);
+    let community = given(&mut errors, "community", &q.community).map(String::from);
     let (from_ms, until_ms) = period(&mut errors, from.as_deref(), to.as_deref());
     let community_id = community_filter(&state, &actor, &mut errors, community.as_deref()).await?;
     if !errors.is_empty() {
