@@ -135,10 +135,18 @@ struct Reader<'a, F: Fields> {
 
 impl<F: Fields> Reader<'_, F> {
     fn text(&mut self, field: &str) -> Option<String> {
-        self.body.text(field).unwrap_or_else(|problem| {
-            self.e.add(field, problem);
-            None
-        })
+        match self.body.text(field) {
+            // Neither database stores NUL in text; a name or code holding one names nothing.
+            Ok(Some(text)) if text.contains('\0') => {
+                self.e.add(field, Problem::nul());
+                None
+            }
+            Ok(text) => text,
+            Err(problem) => {
+                self.e.add(field, problem);
+                None
+            }
+        }
     }
 
     fn number(&mut self, field: &str) -> Option<f64> {

@@ -48,6 +48,11 @@ impl Problem {
         Problem::new(Code::Required, "is required")
     }
 
+    /// Text holding the NUL character, which neither database can store in text.
+    pub fn nul() -> Problem {
+        Problem::new(Code::NotText, "must not contain the NUL character (U+0000)")
+    }
+
     pub fn too_long(max: usize) -> Problem {
         Problem::new(
             Code::TooLong(max),
@@ -181,6 +186,8 @@ pub fn required_text(
     let value = value.map(str::trim).unwrap_or("");
     if value.is_empty() {
         errors.add(field, Problem::required());
+    } else if value.contains('\0') {
+        errors.add(field, Problem::nul());
     } else if value.chars().count() > max_chars {
         errors.add(field, Problem::too_long(max_chars));
     }
@@ -195,7 +202,9 @@ pub fn optional_text(
     max_chars: usize,
 ) -> Option<String> {
     let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-    if value.chars().count() > max_chars {
+    if value.contains('\0') {
+        errors.add(field, Problem::nul());
+    } else if value.chars().count() > max_chars {
         errors.add(field, Problem::too_long(max_chars));
     }
     Some(value.to_string())

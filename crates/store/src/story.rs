@@ -536,6 +536,26 @@ pub async fn run_story(store: &dyn Store) {
         !store.list_requests(&search).await.unwrap().items.is_empty(),
         "codes are found whatever the case typed, on both databases"
     );
+    // NUL is in nothing stored, and PostgreSQL refuses it in a parameter: looking for it
+    // finds nothing rather than failing.
+    let search = RequestFilter {
+        text: Some("下\0水".into()),
+        limit: 10,
+        ..RequestFilter::for_actor(&f.admin)
+    };
+    assert!(store.list_requests(&search).await.unwrap().items.is_empty());
+    assert!(matches!(
+        store.user_by_name("staff1\0").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.request_by_code("LXL\0").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.community("liuxiali\0").await,
+        Err(StoreError::NotFound(_))
+    ));
     let search = RequestFilter {
         text: Some("100%".into()),
         limit: 10,

@@ -357,6 +357,7 @@ async fn validation_errors_are_422_per_field_and_store_nothing(app: TestApp) {
             "description",
             "must be text",
         ),
+        (json!({"description": "堵了\u{0}"}), "description", "NUL"),
     ];
     for (patch, field, message) in cases {
         let mut body = if patch == json!({}) {
@@ -427,6 +428,9 @@ async fn validation_errors_are_422_per_field_and_store_nothing(app: TestApp) {
         ("close", json!({"reason": "bored"}), "reason"),
         ("resolve", json!({"outcome": "好了", "hours": -2}), "hours"),
         ("notes", json!({"text": ""}), "text"),
+        // Neither database keeps NUL in text: refused, not a server error.
+        ("notes", json!({"text": "a\u{0}b"}), "text"),
+        ("dispatch", json!({"volunteer": "lxl\u{0}"}), "volunteer"),
     ] {
         let (s, res) = app
             .post(&app.staff, &format!("/api/v1/requests/{id}/{action}"), body)

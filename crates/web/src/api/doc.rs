@@ -119,7 +119,7 @@ fn complete(doc: &mut Value) {
         { "if": { "properties": { "reason": { "const": "duplicate" } }, "required": ["reason"] },
           "then": { "required": ["duplicate_of"], "properties": { "duplicate_of": { "type": "string" } } } },
         { "if": { "properties": { "reason": { "const": "out_of_remit" } }, "required": ["reason"] },
-          "then": { "required": ["note"], "properties": { "note": { "type": "string", "minLength": 1, "pattern": "[^\\s\\u0085\\ufeff]" } } } },
+          "then": { "required": ["note"], "properties": { "note": { "type": "string", "minLength": 1, "pattern": "^[^\\u0000]*[^\\s\\u0085\\ufeff\\u0000][^\\u0000]*$" } } } },
     ]);
     // Who raised it and how to reach them: both needed, except on a grid patrol (the
     // patrolling grid worker is the reporter) and for imports (no phone on the paper).

@@ -157,7 +157,7 @@ pub struct NewRequest {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"[^\s\u0085\ufeff]",
+        pattern = r"^[^\u0000]*[^\s\u0085\ufeff\u0000][^\u0000]*$",
         example = "3号楼2门下水道堵了，污水漫到楼道"
     )]
     pub description: String,
@@ -175,7 +175,7 @@ pub struct ReporterInput {
     #[schema(
         min_length = 1,
         max_length = 50,
-        pattern = r"[^\s\u0085\ufeff]",
+        pattern = r"^[^\u0000]*[^\s\u0085\ufeff\u0000][^\u0000]*$",
         example = "李阿姨"
     )]
     pub name: Option<String>,
@@ -195,13 +195,13 @@ pub struct ReporterInput {
 #[allow(dead_code)]
 pub struct AddressInput {
     /// Building (楼) number.
-    #[schema(max_length = 20, example = "3")]
+    #[schema(max_length = 20, pattern = r"^[^\u0000]*$", example = "3")]
     pub building: Option<String>,
     /// Entrance (门/单元) number; needs `building`.
-    #[schema(max_length = 20, example = "2")]
+    #[schema(max_length = 20, pattern = r"^[^\u0000]*$", example = "2")]
     pub entrance: Option<String>,
     /// Room (personal data).
-    #[schema(max_length = 20, example = "301")]
+    #[schema(max_length = 20, pattern = r"^[^\u0000]*$", example = "301")]
     pub room: Option<String>,
 }
 
@@ -215,7 +215,7 @@ pub enum DispatchBody {
         #[schema(
             min_length = 1,
             max_length = 40,
-            pattern = r"[^\s\u0085\ufeff]",
+            pattern = r"^[^\u0000]*[^\s\u0085\ufeff\u0000][^\u0000]*$",
             example = "wangfang"
         )]
         volunteer: String,
@@ -225,7 +225,7 @@ pub enum DispatchBody {
         #[schema(
             min_length = 1,
             max_length = 2000,
-            pattern = r"[^\s\u0085\ufeff]",
+            pattern = r"^[^\u0000]*[^\s\u0085\ufeff\u0000][^\u0000]*$",
             example = "物业公司"
         )]
         partner: String,
@@ -247,7 +247,7 @@ pub struct ReasonBody {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"[^\s\u0085\ufeff]",
+        pattern = r"^[^\u0000]*[^\s\u0085\ufeff\u0000][^\u0000]*$",
         example = "这周不在本地"
     )]
     pub reason: String,
@@ -261,7 +261,7 @@ pub struct ResolveBody {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"[^\s\u0085\ufeff]",
+        pattern = r"^[^\u0000]*[^\s\u0085\ufeff\u0000][^\u0000]*$",
         example = "已疏通，楼道已清理"
     )]
     pub outcome: String,
@@ -278,7 +278,7 @@ pub struct FollowUpBody {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"[^\s\u0085\ufeff]",
+        pattern = r"^[^\u0000]*[^\s\u0085\ufeff\u0000][^\u0000]*$",
         example = "等待维修基金审批"
     )]
     pub note: String,
@@ -293,7 +293,7 @@ pub struct FollowUpBody {
 #[allow(dead_code)]
 pub struct ReviewBody {
     pub satisfaction: Satisfaction,
-    #[schema(max_length = 2000, example = "居民很满意")]
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$", example = "居民很满意")]
     pub note: Option<String>,
 }
 
@@ -303,10 +303,19 @@ pub struct ReviewBody {
 pub struct CloseBody {
     pub reason: CloseReason,
     /// Required for `duplicate`: the code of another request in the same community.
-    #[schema(min_length = 1, max_length = 64, example = "LXL-20240703-007")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\s\u0085\ufeff\u0000][^\u0000]*$",
+        example = "LXL-20240703-007"
+    )]
     pub duplicate_of: Option<String>,
     /// Required for `out_of_remit`: say where the request was referred.
-    #[schema(max_length = 2000, example = "已转街道城管科")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000]*$",
+        example = "已转街道城管科"
+    )]
     pub note: Option<String>,
 }
 
@@ -317,7 +326,7 @@ pub struct NoteBody {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"[^\s\u0085\ufeff]",
+        pattern = r"^[^\u0000]*[^\s\u0085\ufeff\u0000][^\u0000]*$",
         example = "已电话联系居民"
     )]
     pub text: String,
@@ -338,7 +347,7 @@ mod tests {
     /// document's reader defines white space (NEL and BOM differ between regex dialects).
     #[test]
     fn blank_text_is_refused_by_the_document_too() {
-        for blank in ["", " ", "\u{85}", "\u{feff}", " \u{3000}\t"] {
+        for blank in ["", " ", "\u{85}", "\u{feff}", " \u{3000}\t", "a\u{0}b"] {
             let body = json!({"text": blank});
             assert!(!schema_problems(&body, "NoteBody").is_empty(), "{blank:?}");
         }

@@ -158,6 +158,10 @@ impl From<CommunityRow> for Community {
 }
 
 pub(crate) async fn community(pool: &Pool, slug: &str) -> StoreResult<Community> {
+    if slug.contains('\0') {
+        // No slug holds NUL, and PostgreSQL refuses it in a parameter.
+        return Err(StoreError::NotFound(format!("community {slug:?}")));
+    }
     let sql = format!("{COMMUNITY_SELECT} AND c.slug = $1");
     sqlx::query_as::<_, CommunityRow>(&sql)
         .bind(slug)

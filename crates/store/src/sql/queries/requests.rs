@@ -435,6 +435,10 @@ pub(crate) async fn by_id(pool: &Pool, id: RequestId) -> StoreResult<RequestReco
 }
 
 pub(crate) async fn by_code(pool: &Pool, code: &str) -> StoreResult<RequestRecord> {
+    if code.contains('\0') {
+        // No code holds NUL, and PostgreSQL refuses it in a parameter.
+        return Err(StoreError::NotFound(format!("request {code:?}")));
+    }
     let sql = format!("{REQUEST_SELECT} WHERE r.code = $1");
     sqlx::query_as::<_, RequestRow>(&sql)
         .bind(code)
@@ -498,12 +502,16 @@ pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
         let p = sql.int(grid);
         sql.push(&format!(" AND r.grid_id = {p}"));
     }
-    if let Some(text) = filter
+    let text = filter
         .text
         .as_deref()
         .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+        .filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.contains('\0')) {
+        // Nothing stored holds NUL (neither database keeps it in text), and PostgreSQL
+        // refuses it in a parameter: a search for it finds nothing.
+        sql.push(" AND 1 = 0");
+    } else if let Some(text) = text {
         let escaped = text
             .replace('\\', "\\\\")
             .replace('%', "\\%")

@@ -29,6 +29,10 @@ pub(crate) async fn add_user(pool: &Pool, user: NewUser) -> StoreResult<UserReco
 }
 
 pub(crate) async fn user_by_name(pool: &Pool, username: &str) -> StoreResult<UserRecord> {
+    if username.contains('\0') {
+        // No name holds NUL, and PostgreSQL refuses it in a parameter.
+        return Err(StoreError::NotFound(format!("user {username:?}")));
+    }
     let sql = format!("{USER_SELECT} WHERE username = $1");
     sqlx::query_as::<_, UserRow>(&sql)
         .bind(username)
