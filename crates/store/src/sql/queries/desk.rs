@@ -2,7 +2,7 @@
 //! candidates and the counts of the dispatch board.
 
 use super::args::SqlBuilder;
-use super::requests::push_filter;
+use super::requests::{push_filter, scope_sql};
 use super::rows::{RequestRow, UserRow, REQUEST_SELECT, USER_SELECT};
 use super::Pool;
 use crate::model::{
@@ -201,9 +201,10 @@ pub(crate) async fn status_counts(
     pool: &Pool,
     filter: &RequestFilter,
 ) -> StoreResult<Vec<(Status, i64)>> {
+    let scope = scope_sql(pool, filter.reach.scope()).await?;
     let mut sql = SqlBuilder::new("SELECT r.status, COUNT(*) FROM requests r");
     // The filter's joins are not needed for counting: it only reads columns of r.
-    push_filter(&mut sql, filter);
+    push_filter(&mut sql, filter, scope);
     sql.push(" GROUP BY r.status");
     let rows: Vec<(String, i64)> = sql.query_as().fetch_all(pool).await?;
     rows.into_iter()

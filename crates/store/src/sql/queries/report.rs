@@ -1,7 +1,7 @@
 //! What the mid-term report adds to the stats: figures by grid and a monthly trend.
 
 use super::args::SqlBuilder;
-use super::requests::push_scope;
+use super::requests::{push_scope, scope_sql, ScopeSql};
 use super::Pool;
 use crate::model::{ReportExtras, StatsScope};
 use crate::StoreResult;
@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 
 const RESOLVED: &str = "CASE WHEN r.status IN ('resolved', 'reviewed') THEN 1 ELSE 0 END";
 
-fn scoped(select: &str, scope: &StatsScope) -> SqlBuilder {
+fn scoped(select: &str, scope: &StatsScope, bound: ScopeSql) -> SqlBuilder {
     let mut sql = SqlBuilder::new(select);
     sql.push(" WHERE 1 = 1");
-    push_scope(&mut sql, scope.reach.scope(), scope.community_id);
+    push_scope(&mut sql, bound, scope.community_id);
     if let Some(from) = scope.from_ms {
         let p = sql.int(from);
         sql.push(&format!(" AND r.reported_ms >= {p}"));
@@ -27,12 +27,14 @@ fn scoped(select: &str, scope: &StatsScope) -> SqlBuilder {
 }
 
 pub(crate) async fn extras(pool: &Pool, scope: &StatsScope) -> StoreResult<ReportExtras> {
+    let bound = scope_sql(pool, scope.reach.scope()).await?;
     let mut sql = scoped(
         &format!(
             "SELECT COALESCE(g.name, '—'), COUNT(*), COALESCE(SUM({RESOLVED}), 0) \
              FROM requests r LEFT JOIN places g ON g.id = r.grid_id"
         ),
         scope,
+        bound,
     );
     sql.push(" GROUP BY g.id, g.name ORDER BY g.name, g.id");
     let by_grid: Vec<(String, i64, i64)> = sql.query_as().fetch_all(pool).await?;
@@ -42,6 +44,7 @@ pub(crate) async fn extras(pool: &Pool, scope: &StatsScope) -> StoreResult<Repor
     let sql = scoped(
         &format!("SELECT r.reported_ms, CAST({RESOLVED} AS BIGINT) FROM requests r"),
         scope,
+        bound,
     );
     let mut months: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut rows = sql.query_as::<(i64, i64)>().fetch(pool);

@@ -191,9 +191,10 @@ pub(crate) async fn insert(
     let (id,): (RequestId,) = sqlx::query_as(
         "INSERT INTO requests (code, community_id, grid_id, building_id, entrance_id, room, \
          category, channel, urgency, status, reporter_name, reporter_phone, description, \
-         reported_ms, respond_by_ms, resolve_by_ms, external_key, last_seq, photos, track_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-         RETURNING id",
+         reported_ms, respond_by_ms, resolve_by_ms, external_key, last_seq, photos, track_key, \
+         subdistrict_id, district_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'submitted', $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+         $20, $21) RETURNING id",
     )
     .bind(&code)
     .bind(community.id)
@@ -214,6 +215,8 @@ pub(crate) async fn insert(
     .bind(seq)
     .bind(super::to_list(&draft.photos))
     .bind(new_track_key())
+    .bind(community.subdistrict_id)
+    .bind(community.district_id)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| StoreError::from_unique(e, "a request with that import key"))?;
@@ -448,15 +451,44 @@ pub(crate) async fn by_code(pool: &Pool, code: &str) -> StoreResult<RequestRecor
         .try_into()
 }
 
-/// The scope condition shared by lists and figures: requests whose community lies in
-/// (or is) the given place.
-pub(crate) fn push_scope(sql: &mut SqlBuilder, scope: Scope, community_id: Option<PlaceId>) {
-    if let Scope::Within(place) = scope {
-        let p = sql.int(place);
-        sql.push(&format!(
-            " AND r.community_id IN (SELECT id FROM places WHERE kind = 'community' \
-             AND (id = {p} OR subdistrict_id = {p} OR district_id = {p}))"
-        ));
+/// How a scope bounds requests: by the request's own community, sub-district or district
+/// column (each indexed with the reported time), so a list at any scope is an index walk.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ScopeSql {
+    Everything,
+    Column(&'static str, PlaceId),
+    /// A scope no request lies in (a grid or building, say).
+    Nothing,
+}
+
+/// Finds which column bounds `scope`: one lookup of its place's kind.
+pub(crate) async fn scope_sql(pool: &Pool, scope: Scope) -> StoreResult<ScopeSql> {
+    let Scope::Within(place) = scope else {
+        return Ok(ScopeSql::Everything);
+    };
+    let kind: Option<(String,)> = sqlx::query_as("SELECT kind FROM places WHERE id = $1")
+        .bind(place)
+        .fetch_optional(pool)
+        .await?;
+    Ok(match kind.as_ref().map(|(k,)| k.as_str()) {
+        Some("community") => ScopeSql::Column("r.community_id", place),
+        Some("subdistrict") => ScopeSql::Column("r.subdistrict_id", place),
+        Some("district") => ScopeSql::Column("r.district_id", place),
+        _ => ScopeSql::Nothing,
+    })
+}
+
+/// The scope condition shared by lists and figures.
+pub(crate) fn push_scope(sql: &mut SqlBuilder, scope: ScopeSql, community_id: Option<PlaceId>) {
+    match scope {
+        ScopeSql::Everything => {}
+        ScopeSql::Column(column, place) => {
+            let p = sql.int(place);
+            sql.push(&format!(" AND {column} = {p}"));
+        }
+        ScopeSql::Nothing => {
+            sql.push(" AND 1 = 0");
+        }
     }
     if let Some(community) = community_id {
         let p = sql.int(community);
@@ -465,9 +497,9 @@ pub(crate) fn push_scope(sql: &mut SqlBuilder, scope: Scope, community_id: Optio
 }
 
 /// The conditions of a request filter, shared by lists and counts (cursor excluded).
-pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
+pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter, scope: ScopeSql) {
     sql.push(" WHERE 1 = 1");
-    push_scope(sql, filter.reach.scope(), filter.community_id);
+    push_scope(sql, scope, filter.community_id);
     if let Some(viewer) = filter.reach.volunteer() {
         // The open pool, plus what is assigned to the volunteer's account.
         match viewer {
@@ -538,8 +570,9 @@ pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter) {
 }
 
 pub(crate) async fn list(pool: &Pool, filter: &RequestFilter) -> StoreResult<Page<RequestRecord>> {
+    let scope = scope_sql(pool, filter.reach.scope()).await?;
     let mut sql = SqlBuilder::new(REQUEST_SELECT);
-    push_filter(&mut sql, filter);
+    push_filter(&mut sql, filter, scope);
     let (op, order) = if filter.ascending {
         (">", "ASC")
     } else {

@@ -2,7 +2,7 @@
 //! period (the `(community_id, reported_ms)` index bounds the rows read).
 
 use super::args::SqlBuilder;
-use super::requests::push_scope;
+use super::requests::{push_scope, scope_sql, ScopeSql};
 use super::Pool;
 use crate::model::{CategoryFigures, ChannelFigures, StatsReport, StatsScope};
 use crate::StoreResult;
@@ -11,15 +11,15 @@ use bangbang_domain::stats::Counts;
 const RESOLVED: &str = "r.status IN ('resolved', 'reviewed')";
 const OPEN: &str = "r.status IN ('submitted', 'pooled', 'dispatched', 'accepted', 'in_progress')";
 
-fn scoped(select: &str, scope: &StatsScope) -> SqlBuilder {
-    scoped_with(SqlBuilder::new(select), scope)
+fn scoped(select: &str, scope: &StatsScope, bound: ScopeSql) -> SqlBuilder {
+    scoped_with(SqlBuilder::new(select), scope, bound)
 }
 
 /// The scope's conditions after a select already begun (and perhaps already holding
 /// arguments of its own).
-fn scoped_with(mut sql: SqlBuilder, scope: &StatsScope) -> SqlBuilder {
+fn scoped_with(mut sql: SqlBuilder, scope: &StatsScope, bound: ScopeSql) -> SqlBuilder {
     sql.push(" FROM requests r WHERE 1 = 1");
-    push_scope(&mut sql, scope.reach.scope(), scope.community_id);
+    push_scope(&mut sql, bound, scope.community_id);
     if let Some(from) = scope.from_ms {
         let p = sql.int(from);
         sql.push(&format!(" AND r.reported_ms >= {p}"));
@@ -50,6 +50,7 @@ struct CountsRow {
 }
 
 pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsReport> {
+    let bound = scope_sql(pool, scope.reach.scope()).await?;
     // The time is bound like any value, so the statement's text is the same every time and
     // the database can reuse its plan.
     let mut sql = SqlBuilder::new("");
@@ -70,7 +71,7 @@ pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsR
         count_if("r.satisfaction IN ('satisfied', 'basic')"),
     );
     sql.push(&select);
-    let row = scoped_with(sql, scope)
+    let row = scoped_with(sql, scope, bound)
         .query_as::<CountsRow>()
         .fetch_one(pool)
         .await?;
@@ -92,7 +93,7 @@ pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsR
          COUNT(DISTINCT CASE WHEN {RESOLVED} THEN r.entrance_id END)",
         count_if(RESOLVED)
     );
-    let mut sql = scoped(&select, scope);
+    let mut sql = scoped(&select, scope, bound);
     sql.push(" GROUP BY r.category");
     let rows: Vec<(String, i64, i64, i64, i64)> = sql.query_as().fetch_all(pool).await?;
     let names: Vec<(String, String, i64)> =
@@ -125,7 +126,7 @@ pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsR
     by_category.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.category.cmp(&b.1.category)));
 
     let select = format!("SELECT r.channel, COUNT(*), {}", count_if(RESOLVED));
-    let mut sql = scoped(&select, scope);
+    let mut sql = scoped(&select, scope, bound);
     sql.push(" GROUP BY r.channel ORDER BY r.channel");
     let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(pool).await?;
     let by_channel = rows
