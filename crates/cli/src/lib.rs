@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod backup;
+pub mod bench;
 pub mod checkpoint;
 pub mod demo;
 pub mod files;
@@ -62,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         command: admin::TokenCommand,
     },
+    /// Benchmarks: load a city's worth of generated requests.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
     /// Check the ledger.
     Ledger {
         #[command(subcommand)]
@@ -104,6 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Community { command } => {
             admin::community(&open_store(&settings).await?, command).await?
         }
+        Command::Bench { command } => bench::run(&open_store(&settings).await?, command).await?,
         Command::Ledger { command } => {
             return admin::ledger(
                 &open_store(&settings).await?,

@@ -13,6 +13,25 @@ use bangbang_domain::{
 };
 use chrono::{DateTime, Duration, Utc};
 
+/// Files one ordinary request in the fixture's first community (for tests that need a
+/// real write beside others).
+pub async fn run_story_request(store: &dyn Store, f: &Fixture) {
+    let draft = RequestInput {
+        community: Some(f.community.slug.clone()),
+        category: Some("other".into()),
+        reporter_name: Some("李阿姨".into()),
+        reporter_phone: Some("13812345678".into()),
+        description: Some("楼道灯不亮".into()),
+        ..Default::default()
+    }
+    .parse(Utc::now())
+    .expect("a good request");
+    store
+        .create_request(&f.staff, draft, None, Utc::now())
+        .await
+        .expect("filed");
+}
+
 /// Two communities in one sub-district, with staff, two volunteers and a supervisor.
 pub struct Fixture {
     /// The operator with the whole database in reach (the command line).

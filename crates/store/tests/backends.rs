@@ -7,7 +7,7 @@ use bangbang_domain::{
     lifecycle::{Action, DispatchTarget, LifecycleError, Status},
     RequestId,
 };
-use bangbang_store::{story, Backend, SqlStore, Store, StoreError};
+use bangbang_store::{story, Backend, RequestFilter, SqlStore, StatsScope, Store, StoreError};
 use chrono::Utc;
 use sqlx::Executor;
 
@@ -36,6 +36,72 @@ on_both!(tampering, tampering_test);
 on_both!(append_only, append_only_test);
 on_both!(hours_and_import, hours_and_import_test);
 on_both!(unreadable_text, unreadable_text_test);
+on_both!(bulk_load, bulk_load_test);
+
+/// A bulk load (benchmarks) chains every `created` event in its community's chain, after
+/// what was there, and the figures and lists at every scope see the requests.
+async fn bulk_load_test(store: SqlStore) {
+    let f = story::fixture(&store).await;
+    let make = |i: i64, c: &bangbang_store::Community| bangbang_store::BulkRequest {
+        community: c.id,
+        subdistrict: c.subdistrict_id,
+        district: c.district_id,
+        grid: None,
+        building: None,
+        entrance: None,
+        code: format!("{}-20240801-{:03}", c.code_prefix, i + 100),
+        category: bangbang_domain::category::CategoryCode::other(),
+        channel: bangbang_domain::Channel::Phone,
+        urgency: bangbang_domain::Urgency::Normal,
+        status: if i % 2 == 0 {
+            Status::Resolved
+        } else {
+            Status::Submitted
+        },
+        reporter_name: "居民".into(),
+        reporter_phone: "13912345678".into(),
+        description: "tab\there, back\\slash, new\nline".into(),
+        reported_ms: 1_722_470_400_000 + i * 60_000,
+        respond_by_ms: 1_722_470_400_000 + i * 60_000 + 7_200_000,
+        resolve_by_ms: 1_722_470_400_000 + i * 60_000 + 259_200_000,
+        first_response_ms: None,
+        resolved_ms: (i % 2 == 0).then_some(1_722_470_400_000 + i * 60_000 + 3_600_000),
+        assignee: None,
+        service_minutes: None,
+        satisfaction: None,
+        track_key: format!("{i:010X}"),
+    };
+    // One real request first, so the bulk chains after it.
+    story::run_story_request(&store, &f).await;
+    let batch: Vec<_> = (0..300)
+        .map(|i| make(i, if i % 3 == 0 { &f.other } else { &f.community }))
+        .collect();
+    store.bulk_load("bench", &batch[..150]).await.unwrap();
+    store.bulk_load("bench", &batch[150..]).await.unwrap();
+    let report = store.verify_ledger().await.unwrap();
+    assert_eq!(report.fault, None, "{report:?}");
+    // A real write after the bulk chains on from it.
+    story::run_story_request(&store, &f).await;
+    assert_eq!(store.verify_ledger().await.unwrap().fault, None);
+    let stats = store
+        .stats(&StatsScope::for_actor(&f.supervisor, 1_800_000_000_000))
+        .await
+        .unwrap();
+    assert_eq!(stats.counts.received, 302);
+    let mine = store
+        .list_requests(&RequestFilter {
+            limit: 500,
+            ..RequestFilter::for_actor(&f.other_staff)
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine.items.len(), 100, "a community's staff see its own");
+    let text = &mine.items[0].description;
+    assert_eq!(
+        text, "tab\there, back\\slash, new\nline",
+        "COPY kept the text"
+    );
+}
 
 async fn hours_and_import_test(store: SqlStore) {
     story::run_hours_and_import(&store).await;

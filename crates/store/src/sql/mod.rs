@@ -4,6 +4,7 @@
 //! native pool and sends every call to the dialect it was opened with.
 
 mod backup;
+mod bulk;
 // Both dialects compile the same query files, each against its own driver: that is the
 // point, not an accident.
 #[allow(clippy::duplicate_mod)]
@@ -27,6 +28,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{AnyPool, Executor, PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
+
+pub use bulk::BulkRequest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
