@@ -37,6 +37,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8850)]
         seed: u64,
     },
+    /// Measure a loaded database: intake against its own single-commit limit, list and
+    /// figure latencies at community, sub-district and district scope, peak memory.
+    Run {
+        /// Concurrent writers filing requests.
+        #[arg(long, default_value_t = 8)]
+        writers: usize,
+        /// Requests the writers file in all.
+        #[arg(long, default_value_t = 2000)]
+        intake: usize,
+        /// Timed calls per list or figure measurement.
+        #[arg(long, default_value_t = 40)]
+        samples: usize,
+    },
 }
 
 const GRIDS: usize = 4;
@@ -64,7 +77,168 @@ pub async fn run(store: &SqlStore, command: BenchCommand) -> anyhow::Result<()> 
             years,
             seed,
         } => load(store, communities.max(1), requests, years.max(1), seed).await,
+        BenchCommand::Run {
+            writers,
+            intake,
+            samples,
+        } => measure(store, writers.max(1), intake, samples.max(1)).await,
     }
+}
+
+/// p50 and p99 of timed calls, in milliseconds.
+fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    (at(0.50), at(0.99))
+}
+
+/// Peak resident memory of this process, in MiB (Linux).
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn measure(
+    store: &SqlStore,
+    writers: usize,
+    intake: usize,
+    samples: usize,
+) -> anyhow::Result<()> {
+    use bangbang_domain::{request::RequestInput, Actor, Scope};
+    use bangbang_store::{RequestFilter, StatsScope};
+    let community = store
+        .communities()
+        .await?
+        .into_iter()
+        .find(|c| c.slug.starts_with("bench-"))
+        .context("no benchmark communities: run `bangbang bench load` first")?;
+    let actor = |role, place| Actor {
+        user_id: None,
+        username: "bench".into(),
+        display_name: "基准".into(),
+        role,
+        scope: Scope::Within(place),
+        skills: Vec::new(),
+    };
+    let staff = actor(Role::Staff, community.id);
+    let scopes = [
+        ("community", staff.clone()),
+        (
+            "sub-district",
+            actor(Role::Supervisor, community.subdistrict_id),
+        ),
+        ("district", actor(Role::Supervisor, community.district_id)),
+    ];
+    println!(
+        "bench run on {} ({} writers, {intake} requests, {samples} samples)",
+        store.backend().name(),
+        writers
+    );
+
+    // The database's own limit: one durable single-row commit after another.
+    let limit_started = Instant::now();
+    let mut commits = 0u64;
+    while limit_started.elapsed().as_secs_f64() < 2.0 {
+        store
+            .throttle_hit("bench:commit", to_ms(Utc::now()), 60_000)
+            .await?;
+        commits += 1;
+    }
+    let limit = commits as f64 / limit_started.elapsed().as_secs_f64();
+    store.throttle_clear("bench:commit").await?;
+
+    // Intake: writers filing requests at once.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let store = store.clone();
+        let staff = staff.clone();
+        let slug = community.slug.clone();
+        let share = intake / writers + usize::from(w < intake % writers);
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..share {
+                let now = Utc::now();
+                let draft = RequestInput {
+                    community: Some(slug.clone()),
+                    category: Some("other".into()),
+                    reporter_name: Some("居民".into()),
+                    reporter_phone: Some("13912345678".into()),
+                    description: Some("基准测试".into()),
+                    ..Default::default()
+                }
+                .parse(now)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                store.create_request(&staff, draft, None, now).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let rate = intake as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "intake: {rate:.0} requests/s at concurrency {writers}; single-row commits one after another: {limit:.0}/s ({:.2}x)",
+        rate / limit.max(1e-9)
+    );
+
+    // Lists and figures at each scope.
+    let year_ago = to_ms(Utc::now()) - 365 * 24 * 3600 * 1000;
+    for (name, who) in &scopes {
+        let filter = RequestFilter {
+            limit: 50,
+            ..RequestFilter::for_actor(who)
+        };
+        let mut first = Vec::new();
+        let mut later = Vec::new();
+        let mut next = None;
+        for _ in 0..samples {
+            let t = Instant::now();
+            let page = store.list_requests(&filter).await?;
+            first.push(t.elapsed().as_secs_f64() * 1000.0);
+            next = page.next.or(next);
+            if let Some(cursor) = next {
+                let t = Instant::now();
+                let page = store
+                    .list_requests(&RequestFilter {
+                        cursor: Some(cursor),
+                        ..filter.clone()
+                    })
+                    .await?;
+                later.push(t.elapsed().as_secs_f64() * 1000.0);
+                next = page.next;
+            }
+        }
+        let (p50, p99) = percentiles(first);
+        print!("list, {name}: first page p50 {p50:.1} ms, p99 {p99:.1} ms");
+        if !later.is_empty() {
+            let (p50, p99) = percentiles(later);
+            print!("; later pages p50 {p50:.1} ms, p99 {p99:.1} ms");
+        }
+        println!();
+        let mut times = Vec::new();
+        for _ in 0..samples.min(10) {
+            let scope = StatsScope {
+                from_ms: Some(year_ago),
+                ..StatsScope::for_actor(who, to_ms(Utc::now()))
+            };
+            let t = Instant::now();
+            let figures = store.stats(&scope).await?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(figures);
+        }
+        let (p50, p99) = percentiles(times);
+        println!("stats, {name}, one year: p50 {p50:.1} ms, p99 {p99:.1} ms");
+    }
+    println!("peak RSS: {:.0} MiB", peak_rss_mib());
+    Ok(())
 }
 
 async fn load(

@@ -581,9 +581,8 @@ pub(crate) async fn list(pool: &Pool, filter: &RequestFilter) -> StoreResult<Pag
     if let Some(cursor) = filter.cursor {
         let ms = sql.int(cursor.reported_ms);
         let id = sql.int(cursor.id);
-        sql.push(&format!(
-            " AND (r.reported_ms {op} {ms} OR (r.reported_ms = {ms} AND r.id {op} {id}))"
-        ));
+        // A row comparison: both databases walk the (scope, reported_ms, id) index from it.
+        sql.push(&format!(" AND (r.reported_ms, r.id) {op} ({ms}, {id})"));
     }
     // Pages of up to 200 for people; exports read in pages of up to 5000.
     let limit = filter.limit.clamp(1, 5000);
