@@ -299,6 +299,7 @@ async fn load(
     }
     store.bulk_load("bench", &batch).await?;
     written += batch.len() as u64;
+    store.analyze().await?;
     let secs = loading.elapsed().as_secs_f64();
     println!(
         "wrote {written} requests (each with its created event) in {secs:.1}s: {:.0} requests/s on {}",

@@ -55,6 +55,20 @@ struct Prepared {
 }
 
 impl SqlStore {
+    /// Refreshes the planner's statistics (after a bulk load: until then it plans as if
+    /// the tables were empty).
+    pub async fn analyze(&self) -> StoreResult<()> {
+        match &self.pools {
+            Pools::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+            Pools::Sqlite(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes `batch` in one transaction: the requests and their `created` events, each
     /// chained from its community's head, and the heads moved on. `actor` names who filed
     /// them in the ledger.
