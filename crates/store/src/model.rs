@@ -253,6 +253,8 @@ pub struct RequestFilter {
     /// `[from_ms, to_ms)` over the time reported.
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
+    /// Only requests resolved at or after this time (recent work).
+    pub resolved_from_ms: Option<i64>,
     pub cursor: Option<Cursor>,
     pub limit: u32,
     /// Oldest first (ledgers, exports) instead of newest first.
@@ -274,6 +276,7 @@ impl RequestFilter {
             text_in_rooms: false,
             from_ms: None,
             to_ms: None,
+            resolved_from_ms: None,
             cursor: None,
             limit: 50,
             ascending: false,

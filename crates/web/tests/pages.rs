@@ -460,6 +460,22 @@ async fn roles_are_kept_to_their_pages(site: Site) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // The board's resolved column is the last week's work, with the rest in the ledger.
+    let staff = site.signed_in("staff1").await;
+    let html = staff
+        .get(format!("{}/desk/board", site.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("data-testid=\"recent-note\"")
+            && html.contains("近 7 天办结")
+            && html.contains("/desk/ledger?status=resolved"),
+        "{html}"
+    );
 }
 
 async fn resident_rating_needs_the_whole_tracking_code(site: Site) {

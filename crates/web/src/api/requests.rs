@@ -19,7 +19,7 @@ use bangbang_domain::{
     validation::FieldErrors,
     Actor, PlaceId, RequestId, Role,
 };
-use bangbang_store::{Cursor, Reach, RequestFilter, RequestRecord, StoreError};
+use bangbang_store::{Cursor, RequestFilter, RequestRecord, StoreError};
 use chrono::Utc;
 use serde::Deserialize;
 use tracing::instrument;
@@ -301,22 +301,17 @@ pub(crate) async fn list(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    // From the actor: their scope, and for a volunteer the pool plus their own jobs.
     let filter = RequestFilter {
-        // From the actor: their scope, and for a volunteer the pool plus their own jobs.
-        reach: Reach::of(&actor),
-        assignee_id: None,
         community_id,
         status,
         category,
         channel,
-        grid_id: None,
-        text: None,
-        text_in_rooms: false,
         from_ms,
         to_ms,
         cursor,
         limit,
-        ascending: false,
+        ..RequestFilter::for_actor(&actor)
     };
     let page = state.store.list_requests(&filter).await?;
     state.store.log_shown(&actor, &page.items).await?;

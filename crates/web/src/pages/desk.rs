@@ -19,6 +19,7 @@ use bangbang_domain::{
     category::CategoryCode,
     lifecycle::{ActionKind, Satisfaction, Status},
     matching::{suggest, Need, Suggestion},
+    time::to_ms,
     Actor, EventKind, PlaceId, RequestId, Role, Scope,
 };
 use bangbang_store::{EventRecord, GridRecord, RequestFilter, RequestRecord};
@@ -61,7 +62,12 @@ pub struct Column {
     pub status: Status,
     pub count: i64,
     pub items: Vec<RequestRecord>,
+    /// Done work is shown for the last few days only; the ledger has the rest.
+    pub recent_days: Option<i64>,
 }
+
+/// How many days of resolved work the board shows.
+const RECENT_DAYS: i64 = 7;
 
 #[derive(Template)]
 #[template(path = "board.html")]
@@ -96,16 +102,24 @@ async fn board(
         ..RequestFilter::for_actor(&actor)
     };
     let counts = state.store.status_counts(&base).await?;
+    // Resolved work piles up for ever: the board shows the last week's, counted as such.
+    let recent = RequestFilter {
+        resolved_from_ms: Some(to_ms(Utc::now()) - RECENT_DAYS * 24 * 3600 * 1000),
+        ..base.clone()
+    };
+    let recent_counts = state.store.status_counts(&recent).await?;
     let mut columns = Vec::new();
     for status in COLUMNS {
+        let done = status == Status::Resolved;
+        let filter = if done { &recent } else { &base };
         let page = state
             .store
             .list_requests(&RequestFilter {
                 status: Some(status),
-                ..base.clone()
+                ..filter.clone()
             })
             .await?;
-        let count = counts
+        let count = if done { &recent_counts } else { &counts }
             .iter()
             .find(|(s, _)| *s == status)
             .map(|(_, n)| *n)
@@ -114,6 +128,7 @@ async fn board(
             status,
             count,
             items: page.items,
+            recent_days: done.then_some(RECENT_DAYS),
         });
     }
     let grids = match actor.scope {

@@ -559,6 +559,10 @@ pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter, scope: S
         let any: Vec<String> = columns.into_iter().map(like).collect();
         sql.push(&format!(" AND ({})", any.join(" OR ")));
     }
+    if let Some(since) = filter.resolved_from_ms {
+        let p = sql.int(since);
+        sql.push(&format!(" AND r.resolved_ms >= {p}"));
+    }
     if let Some(from) = filter.from_ms {
         let p = sql.int(from);
         sql.push(&format!(" AND r.reported_ms >= {p}"));
