@@ -27,9 +27,7 @@ use utoipa::{Modify, OpenApi};
     info(
         title = "bangbang API",
         version = "1",
-        description = "The JSON API of bangbang, the neighbourhood help desk (居民点单、社区派单、志愿者接单). \
-Every answer is JSON, errors included (`{\"error\": {\"code\", \"message\"}}`); a 422 names every bad field. \
-Times are shown in the deployment's time zone (Asia/Shanghai unless set). Lists are keyset-paginated.",
+        description = include_str!("description.md"),
         license(name = "MIT OR Apache-2.0")
     ),
     servers((url = "/api/v1", description = "The JSON API, relative to the server bangbang runs on (default port 8850).")),
