@@ -54,6 +54,24 @@ struct Prepared {
     hash: String,
 }
 
+/// Moves every community's head on to its last new event (either driver's transaction).
+macro_rules! move_heads {
+    ($tx:ident, $heads:ident) => {
+        for (community, (seq, event_seq, hash)) in $heads {
+            sqlx::query(
+                "UPDATE ledger_heads SET seq = $1, event_seq = $2, hash = $3 \
+                 WHERE community_id = $4",
+            )
+            .bind(seq)
+            .bind(event_seq)
+            .bind(hash)
+            .bind(community)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
 impl SqlStore {
     /// Refreshes the planner's statistics (after a bulk load: until then it plans as if
     /// the tables were empty).
@@ -82,18 +100,7 @@ impl SqlStore {
                 let (heads, first_id, first_seq) = pg_reserve(&mut tx, batch).await?;
                 let (prepared, heads) = prepare(actor, batch, heads, first_id, first_seq);
                 pg_copy(&mut tx, actor, batch, &prepared).await?;
-                for (community, (seq, event_seq, hash)) in heads {
-                    sqlx::query(
-                        "UPDATE ledger_heads SET seq = $1, event_seq = $2, hash = $3 \
-                         WHERE community_id = $4",
-                    )
-                    .bind(seq)
-                    .bind(event_seq)
-                    .bind(hash)
-                    .bind(community)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                move_heads!(tx, heads);
                 tx.commit().await?;
                 Ok(())
             }
@@ -102,18 +109,7 @@ impl SqlStore {
                 let (heads, first_id, first_seq) = sqlite_reserve(&mut tx, batch).await?;
                 let (prepared, heads) = prepare(actor, batch, heads, first_id, first_seq);
                 sqlite_insert(&mut tx, actor, batch, &prepared).await?;
-                for (community, (seq, event_seq, hash)) in heads {
-                    sqlx::query(
-                        "UPDATE ledger_heads SET seq = $1, event_seq = $2, hash = $3 \
-                         WHERE community_id = $4",
-                    )
-                    .bind(seq)
-                    .bind(event_seq)
-                    .bind(hash)
-                    .bind(community)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                move_heads!(tx, heads);
                 tx.commit().await?;
                 Ok(())
             }

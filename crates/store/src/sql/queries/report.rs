@@ -1,7 +1,7 @@
 //! What the mid-term report adds to the stats: figures by grid and a monthly trend.
 
 use super::args::SqlBuilder;
-use super::requests::{push_scope, scope_sql, ScopeSql};
+use super::requests::{push_figures_scope, scope_sql, ScopeSql};
 use super::Pool;
 use crate::model::{ReportExtras, StatsScope};
 use crate::StoreResult;
@@ -13,16 +13,7 @@ const RESOLVED: &str = "CASE WHEN r.status IN ('resolved', 'reviewed') THEN 1 EL
 
 fn scoped(select: &str, scope: &StatsScope, bound: ScopeSql) -> SqlBuilder {
     let mut sql = SqlBuilder::new(select);
-    sql.push(" WHERE 1 = 1");
-    push_scope(&mut sql, bound, scope.community_id);
-    if let Some(from) = scope.from_ms {
-        let p = sql.int(from);
-        sql.push(&format!(" AND r.reported_ms >= {p}"));
-    }
-    if let Some(to) = scope.to_ms {
-        let p = sql.int(to);
-        sql.push(&format!(" AND r.reported_ms < {p}"));
-    }
+    push_figures_scope(&mut sql, scope, bound);
     sql
 }
 

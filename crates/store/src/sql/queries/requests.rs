@@ -496,6 +496,24 @@ pub(crate) fn push_scope(sql: &mut SqlBuilder, scope: ScopeSql, community_id: Op
     }
 }
 
+/// The conditions of figures (`WHERE ...`): the scope, then the period reported in.
+pub(crate) fn push_figures_scope(
+    sql: &mut SqlBuilder,
+    scope: &crate::model::StatsScope,
+    bound: ScopeSql,
+) {
+    sql.push(" WHERE 1 = 1");
+    push_scope(sql, bound, scope.community_id);
+    if let Some(from) = scope.from_ms {
+        let p = sql.int(from);
+        sql.push(&format!(" AND r.reported_ms >= {p}"));
+    }
+    if let Some(to) = scope.to_ms {
+        let p = sql.int(to);
+        sql.push(&format!(" AND r.reported_ms < {p}"));
+    }
+}
+
 /// The conditions of a request filter, shared by lists and counts (cursor excluded).
 pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter, scope: ScopeSql) {
     sql.push(" WHERE 1 = 1");

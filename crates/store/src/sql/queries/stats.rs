@@ -2,7 +2,7 @@
 //! period (the `(community_id, reported_ms)` index bounds the rows read).
 
 use super::args::SqlBuilder;
-use super::requests::{push_scope, scope_sql, ScopeSql};
+use super::requests::{push_figures_scope, scope_sql, ScopeSql};
 use super::Pool;
 use crate::model::{CategoryFigures, ChannelFigures, StatsReport, StatsScope};
 use crate::StoreResult;
@@ -18,16 +18,8 @@ fn scoped(select: &str, scope: &StatsScope, bound: ScopeSql) -> SqlBuilder {
 /// The scope's conditions after a select already begun (and perhaps already holding
 /// arguments of its own).
 fn scoped_with(mut sql: SqlBuilder, scope: &StatsScope, bound: ScopeSql) -> SqlBuilder {
-    sql.push(" FROM requests r WHERE 1 = 1");
-    push_scope(&mut sql, bound, scope.community_id);
-    if let Some(from) = scope.from_ms {
-        let p = sql.int(from);
-        sql.push(&format!(" AND r.reported_ms >= {p}"));
-    }
-    if let Some(to) = scope.to_ms {
-        let p = sql.int(to);
-        sql.push(&format!(" AND r.reported_ms < {p}"));
-    }
+    sql.push(" FROM requests r");
+    push_figures_scope(&mut sql, scope, bound);
     sql
 }
 
