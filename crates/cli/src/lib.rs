@@ -200,11 +200,14 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     drop(bangbang_web::guard::spawn_sweeper(store.clone(), &config));
     let state =
         bangbang_web::AppState::new(store, settings.data_dir.clone()).with_config(config.clone());
+    let reads = state.reads.clone();
     let app = bangbang_web::app(state);
     let stop =
         bangbang_web::server::shutdown_signal().context("cannot listen for Ctrl-C and SIGTERM")?;
     println!("bangbang is listening on http://{address}  (Ctrl-C to stop)");
     bangbang_web::server::serve(listener, app, &config, stop).await?;
+    // The personal-data reads of the last moments are written before the process ends.
+    reads.flush().await;
     println!("bangbang has stopped");
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod config;
 mod error;
 pub mod guard;
 pub mod pages;
+pub mod reads;
 pub mod server;
 pub mod uploads;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     /// Password checks (argon2, ~19 MB each) running at once, at most
     /// [`PASSWORD_CHECKS_AT_ONCE`].
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Who was shown which resident's personal data, written off the request path.
+    pub reads: reads::ReadLog,
 }
 
 /// Password checks that may run at once: enough for an office signing in, few enough that a
@@ -47,6 +50,7 @@ impl AppState {
         let photos = PhotoStore::new(data_dir.into().join("photos"));
         let config = WebConfig::default();
         AppState {
+            reads: reads::ReadLog::start(store.clone()),
             store,
             photos: Arc::new(photos),
             decodes: Arc::new(decode_gate(&config)),

@@ -17,6 +17,7 @@ struct TestApp {
     volunteer2: String,
     supervisor: String,
     store: SqlStore,
+    reads: bangbang_web::reads::ReadLog,
 }
 
 async fn token_for(store: &SqlStore, user_id: bangbang_domain::UserId) -> String {
@@ -33,10 +34,9 @@ impl TestApp {
         let f = story::fixture(&store).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = app(AppState::new(
-            Arc::new(store.clone()),
-            bangbang_store::testing::temp_dir(),
-        ));
+        let state = AppState::new(Arc::new(store.clone()), bangbang_store::testing::temp_dir());
+        let reads = state.reads.clone();
+        let router = app(state);
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         TestApp {
             base,
@@ -47,6 +47,7 @@ impl TestApp {
             volunteer2: token_for(&store, f.volunteer2.user_id.unwrap()).await,
             supervisor: token_for(&store, f.supervisor.user_id.unwrap()).await,
             store,
+            reads,
         }
     }
 
@@ -538,6 +539,8 @@ async fn scope_hides_other_communities(app: TestApp) {
 }
 
 async fn reads_logged(app: &TestApp) -> i64 {
+    // Reads are written off the request path: wait until those logged so far are.
+    app.reads.flush().await;
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM personal_data_reads")
         .fetch_one(app.store.pool())
         .await

@@ -314,7 +314,7 @@ pub(crate) async fn list(
         ..RequestFilter::for_actor(&actor)
     };
     let page = state.store.list_requests(&filter).await?;
-    state.store.log_shown(&actor, &page.items).await?;
+    state.reads.log(&actor, &page.items).await?;
     let now = Utc::now();
     let items: Vec<RequestView> = page
         .items
@@ -385,8 +385,8 @@ pub(crate) async fn show(
     let events = state.store.events(record.id).await?;
     let view = RequestView::new(&record, &actor, Utc::now()).with_events(&events);
     state
-        .store
-        .log_shown(&actor, std::slice::from_ref(&record))
+        .reads
+        .log(&actor, std::slice::from_ref(&record))
         .await?;
     Ok(Json(view))
 }

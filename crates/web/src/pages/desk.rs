@@ -288,10 +288,7 @@ async fn request_page(
     let facts = r.facts();
     let (phone, room, masked) = r.contact_for(actor);
     let events = state.store.events(r.id).await?;
-    state
-        .store
-        .log_shown(actor, std::slice::from_ref(&r))
-        .await?;
+    state.reads.log(actor, std::slice::from_ref(&r)).await?;
     let actions = actor.available_actions(&facts);
     let suggestions = if actions.contains(&ActionKind::Dispatch) && actor.is_office() {
         let candidates = state.store.volunteer_candidates(r.community.id).await?;

@@ -155,7 +155,7 @@ async fn ledger(
     require(&actor, READERS)?;
     let (filter, problems) = filter_of(&actor, &q);
     let page = state.store.list_requests(&filter).await?;
-    state.store.log_shown(&actor, &page.items).await?;
+    state.reads.log(&actor, &page.items).await?;
     let rows = page
         .items
         .into_iter()

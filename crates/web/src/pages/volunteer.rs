@@ -82,7 +82,7 @@ async fn jobs(
         ..filter
     };
     let page = state.store.list_requests(&filter).await?;
-    state.store.log_shown(actor, &page.items).await?;
+    state.reads.log(actor, &page.items).await?;
     Ok(page.items.into_iter().map(|r| Job::new(r, actor)).collect())
 }
 
