@@ -113,18 +113,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Logs the requests among `records` whose personal data `viewer` is shown in full.
     async fn log_shown(&self, viewer: &Actor, records: &[RequestRecord]) -> StoreResult<()> {
-        let Some(user_id) = viewer.user_id else {
-            return Ok(()); // the command line's operator and residents have no account
-        };
-        let shown: Vec<RequestId> = records
-            .iter()
-            .filter(|r| viewer.sees_personal_data(&r.facts()))
-            .map(|r| r.id)
-            .collect();
-        if shown.is_empty() {
-            return Ok(());
+        match personal_data_shown(viewer, records) {
+            Some((user_id, shown)) => self.log_personal_data_reads(user_id, &shown).await,
+            None => Ok(()),
         }
-        self.log_personal_data_reads(user_id, &shown).await
     }
 
     // Figures and integrity.
@@ -212,4 +204,20 @@ pub trait Store: Send + Sync + 'static {
         items: Vec<ImportItem>,
     ) -> StoreResult<ImportOutcome>;
     async fn report_extras(&self, scope: &StatsScope) -> StoreResult<ReportExtras>;
+}
+
+/// The account and the requests among `records` whose personal data `viewer` is shown in
+/// full: what a personal-data read log records. `None` when there is nothing to log (no
+/// such request, or a viewer without an account: the command line's operator, a resident).
+pub fn personal_data_shown(
+    viewer: &Actor,
+    records: &[RequestRecord],
+) -> Option<(UserId, Vec<RequestId>)> {
+    let user_id = viewer.user_id?;
+    let shown: Vec<RequestId> = records
+        .iter()
+        .filter(|r| viewer.sees_personal_data(&r.facts()))
+        .map(|r| r.id)
+        .collect();
+    (!shown.is_empty()).then_some((user_id, shown))
 }

@@ -10,7 +10,7 @@
 //! [`FLUSH_EVERY`] after the view.
 
 use bangbang_domain::{Actor, RequestId, UserId};
-use bangbang_store::{RequestRecord, Store, StoreResult};
+use bangbang_store::{personal_data_shown, RequestRecord, Store, StoreResult};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,17 +44,9 @@ impl ReadLog {
 
     /// Logs the requests among `records` whose personal data `viewer` is shown in full.
     pub async fn log(&self, viewer: &Actor, records: &[RequestRecord]) -> StoreResult<()> {
-        let Some(user) = viewer.user_id else {
-            return Ok(()); // the command line's operator and residents have no account
-        };
-        let shown: Vec<RequestId> = records
-            .iter()
-            .filter(|r| viewer.sees_personal_data(&r.facts()))
-            .map(|r| r.id)
-            .collect();
-        if shown.is_empty() {
+        let Some((user, shown)) = personal_data_shown(viewer, records) else {
             return Ok(());
-        }
+        };
         match self.queue.try_send(Message::Shown(user, shown)) {
             Ok(()) => Ok(()),
             // Behind, or stopping: write it now rather than lose it.

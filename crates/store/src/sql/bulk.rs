@@ -54,6 +54,23 @@ struct Prepared {
     hash: String,
 }
 
+/// Takes (opening where needed) and locks the heads of the batch's communities, lowest id
+/// first (either driver's connection).
+macro_rules! take_heads {
+    ($conn:ident, $batch:ident) => {{
+        let mut heads = Heads::new();
+        for id in communities($batch) {
+            sqlx::query(OPEN_HEAD).bind(id).execute(&mut *$conn).await?;
+            let head: (i64, i64, String) = sqlx::query_as(LOCK_HEAD)
+                .bind(id)
+                .fetch_one(&mut *$conn)
+                .await?;
+            heads.insert(id, head);
+        }
+        heads
+    }};
+}
+
 /// Moves every community's head on to its last new event (either driver's transaction).
 macro_rules! move_heads {
     ($tx:ident, $heads:ident) => {
@@ -188,15 +205,7 @@ async fn pg_reserve(
     conn: &mut sqlx::PgConnection,
     batch: &[BulkRequest],
 ) -> StoreResult<(Heads, i64, i64)> {
-    let mut heads = Heads::new();
-    for id in communities(batch) {
-        sqlx::query(OPEN_HEAD).bind(id).execute(&mut *conn).await?;
-        let head: (i64, i64, String) = sqlx::query_as(LOCK_HEAD)
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-        heads.insert(id, head);
-    }
+    let heads = take_heads!(conn, batch);
     let n = batch.len() as i64;
     // Take a block of request ids and of global event numbers.
     let (last_id,): (i64,) = sqlx::query_as(
@@ -218,15 +227,7 @@ async fn sqlite_reserve(
     conn: &mut sqlx::SqliteConnection,
     batch: &[BulkRequest],
 ) -> StoreResult<(Heads, i64, i64)> {
-    let mut heads = Heads::new();
-    for id in communities(batch) {
-        sqlx::query(OPEN_HEAD).bind(id).execute(&mut *conn).await?;
-        let head: (i64, i64, String) = sqlx::query_as(LOCK_HEAD)
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-        heads.insert(id, head);
-    }
+    let heads = take_heads!(conn, batch);
     let (max_id,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM requests")
         .fetch_one(&mut *conn)
         .await?;
