@@ -194,6 +194,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             settings.data_dir.join("checkpoints"),
         ));
     }
+    drop(spawn_figure_folder(store.clone()));
     let config = settings.web.clone();
     tracing::info!(?config, "limits");
     let store: Arc<dyn bangbang_store::Store> = Arc::new(store);
@@ -210,6 +211,21 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     reads.flush().await;
     println!("bangbang has stopped");
     Ok(())
+}
+
+/// Folds the differences writers append to the figures' rollups into their base rows,
+/// every few seconds, so that a figure reads few rows. Several instances may fold at once.
+fn spawn_figure_folder(store: SqlStore) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(bangbang_store::FOLD_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.fold_figures().await {
+                tracing::warn!("folding the figures' rollups failed: {e}");
+            }
+        }
+    })
 }
 
 fn store_backend(store: &SqlStore) -> &'static str {

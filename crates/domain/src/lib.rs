@@ -7,6 +7,7 @@ pub mod category;
 pub mod checkpoint;
 pub mod decision;
 pub mod event;
+pub mod figures;
 pub mod ids;
 pub mod ledger;
 pub mod lifecycle;

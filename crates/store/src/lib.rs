@@ -16,7 +16,7 @@ pub mod testing;
 pub use chains::*;
 pub use error::StoreError;
 pub use model::*;
-pub use sql::{Backend, BulkRequest, SqlStore};
+pub use sql::{Backend, BulkRequest, SqlStore, FOLD_EVERY};
 
 use async_trait::async_trait;
 use bangbang_domain::{

@@ -90,9 +90,10 @@ macro_rules! move_heads {
 }
 
 impl SqlStore {
-    /// Refreshes the planner's statistics (after a bulk load: until then it plans as if
-    /// the tables were empty).
+    /// Finishes a bulk load: rebuilds the figures' rollups from the requests, then
+    /// refreshes the planner's statistics (until then it plans as if the tables were empty).
     pub async fn analyze(&self) -> StoreResult<()> {
+        self.rebuild_figures().await?;
         match &self.pools {
             Pools::Postgres(pool) => {
                 sqlx::query("ANALYZE").execute(pool).await?;
@@ -106,7 +107,8 @@ impl SqlStore {
 
     /// Writes `batch` in one transaction: the requests and their `created` events, each
     /// chained from its community's head, and the heads moved on. `actor` names who filed
-    /// them in the ledger.
+    /// them in the ledger. The figures' rollups are marked stale (figures are counted from
+    /// the rows) until [`SqlStore::analyze`] rebuilds them at the end of the load.
     pub async fn bulk_load(&self, actor: &str, batch: &[BulkRequest]) -> StoreResult<()> {
         if batch.is_empty() {
             return Ok(());
@@ -118,6 +120,7 @@ impl SqlStore {
                 let (prepared, heads) = prepare(actor, batch, heads, first_id, first_seq);
                 pg_copy(&mut tx, actor, batch, &prepared).await?;
                 move_heads!(tx, heads);
+                sqlx::query(ROLLUPS_STALE).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -127,12 +130,17 @@ impl SqlStore {
                 let (prepared, heads) = prepare(actor, batch, heads, first_id, first_seq);
                 sqlite_insert(&mut tx, actor, batch, &prepared).await?;
                 move_heads!(tx, heads);
+                sqlx::query(ROLLUPS_STALE).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
             }
         }
     }
 }
+
+/// A bulk load does not keep the figures' rollups: it marks them stale, so figures are
+/// counted from the rows until [`SqlStore::analyze`] rebuilds them.
+const ROLLUPS_STALE: &str = "DELETE FROM figures_state";
 
 /// Each community's head: (chain seq, global seq of its last event, hash).
 type Heads = BTreeMap<i64, (i64, i64, String)>;

@@ -81,6 +81,10 @@ macro_rules! on {
     };
 }
 
+// After `on!`, which it uses.
+mod rollup;
+pub use rollup::FOLD_EVERY;
+
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -150,6 +154,7 @@ impl SqlStore {
             Pools::Sqlite(pool) => MIGRATE_SQLITE.run(pool).await?,
             Pools::Postgres(pool) => MIGRATE_POSTGRES.run(pool).await?,
         }
+        self.ensure_figures().await?;
         Ok(())
     }
 

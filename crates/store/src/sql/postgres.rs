@@ -29,6 +29,8 @@ pub(crate) mod args;
 pub(crate) mod checkpoints;
 #[path = "queries/desk.rs"]
 pub(crate) mod desk;
+#[path = "queries/figures.rs"]
+pub(crate) mod figures;
 #[path = "queries/hours.rs"]
 pub(crate) mod hours;
 #[path = "queries/import.rs"]

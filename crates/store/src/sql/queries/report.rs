@@ -1,15 +1,20 @@
-//! What the mid-term report adds to the stats: figures by grid and a monthly trend.
+//! What the mid-term report adds to the stats: figures by grid and a monthly trend, both
+//! counted by the database (from the rollups for whole months at a community or above,
+//! otherwise from the rows).
 
 use super::args::SqlBuilder;
+use super::figures;
 use super::requests::{push_figures_scope, scope_sql, ScopeSql};
+use super::stats::rollup_of;
 use super::Pool;
 use crate::model::{ReportExtras, StatsScope};
 use crate::StoreResult;
-use bangbang_domain::time::{from_ms, local_zone};
-use futures_util::TryStreamExt;
-use std::collections::BTreeMap;
+use bangbang_domain::figures::{month_label, MonthSpan};
+use bangbang_domain::time::local_zone;
 
 const RESOLVED: &str = "CASE WHEN r.status IN ('resolved', 'reviewed') THEN 1 ELSE 0 END";
+/// The grid of requests filed without one.
+const NO_GRID: &str = "—";
 
 fn scoped(select: &str, scope: &StatsScope, bound: ScopeSql) -> SqlBuilder {
     let mut sql = SqlBuilder::new(select);
@@ -19,35 +24,89 @@ fn scoped(select: &str, scope: &StatsScope, bound: ScopeSql) -> SqlBuilder {
 
 pub(crate) async fn extras(pool: &Pool, scope: &StatsScope) -> StoreResult<ReportExtras> {
     let bound = scope_sql(pool, scope.reach.scope()).await?;
+    let rollup = match rollup_of(scope, bound) {
+        Some(found) if figures::current(pool).await? => Some(found),
+        _ => None,
+    };
+    match rollup {
+        Some((place, span)) => from_rollups(pool, place, span).await,
+        None => from_rows(pool, scope, bound).await,
+    }
+}
+
+pub(crate) async fn extras_from_rows(pool: &Pool, scope: &StatsScope) -> StoreResult<ReportExtras> {
+    let bound = scope_sql(pool, scope.reach.scope()).await?;
+    from_rows(pool, scope, bound).await
+}
+
+async fn from_rollups(pool: &Pool, place: i64, span: MonthSpan) -> StoreResult<ReportExtras> {
+    let monthly: Vec<(String, i64, i64)> = figures::monthly(pool, place, span)
+        .await?
+        .into_iter()
+        .map(|(month, received, resolved)| (month_label(month), received, resolved))
+        .collect();
+    let within = if place == figures::EVERYWHERE {
+        None
+    } else {
+        let (kind,): (String,) = sqlx::query_as("SELECT kind FROM places WHERE id = $1")
+            .bind(place)
+            .fetch_one(pool)
+            .await?;
+        let column = match kind.as_str() {
+            "subdistrict" => "subdistrict_id",
+            "district" => "district_id",
+            _ => "community_id",
+        };
+        Some((column, place))
+    };
+    let mut grids: Vec<(i64, String, i64, i64)> = figures::by_grid(pool, within, span).await?;
+    // What no grid holds: the place's total less its grids'.
+    let (received, resolved) = monthly
+        .iter()
+        .fold((0, 0), |(a, b), (_, r, s)| (a + r, b + s));
+    let (in_grids, resolved_in_grids) = grids
+        .iter()
+        .fold((0, 0), |(a, b), (_, _, r, s)| (a + r, b + s));
+    grids.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    if received > in_grids {
+        grids.push((
+            0,
+            NO_GRID.to_string(),
+            received - in_grids,
+            resolved - resolved_in_grids,
+        ));
+    }
+    let by_grid = grids
+        .into_iter()
+        .map(|(_, name, received, resolved)| (name, received, resolved))
+        .collect();
+    Ok(ReportExtras { by_grid, monthly })
+}
+
+async fn from_rows(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreResult<ReportExtras> {
     let mut sql = scoped(
         &format!(
-            "SELECT COALESCE(g.name, '—'), COUNT(*), COALESCE(SUM({RESOLVED}), 0) \
+            "SELECT COALESCE(g.name, '{NO_GRID}'), COUNT(*), COALESCE(SUM({RESOLVED}), 0) \
              FROM requests r LEFT JOIN places g ON g.id = r.grid_id"
         ),
         scope,
         bound,
     );
-    sql.push(" GROUP BY g.id, g.name ORDER BY g.name, g.id");
+    // Requests with no grid come last, on both databases.
+    sql.push(" GROUP BY g.id, g.name ORDER BY g.id IS NULL, g.name, g.id");
     let by_grid: Vec<(String, i64, i64)> = sql.query_as().fetch_all(pool).await?;
 
-    // Months are Shanghai months; bucketing in Rust keeps the SQL the same on both
-    // databases, and the rows read are bounded by the period.
-    let sql = scoped(
-        &format!("SELECT r.reported_ms, CAST({RESOLVED} AS BIGINT) FROM requests r"),
+    let month = figures::month_sql("r.reported_ms", local_zone().local_minus_utc());
+    let mut sql = scoped(
+        &format!("SELECT {month} AS month, COUNT(*), COALESCE(SUM({RESOLVED}), 0) FROM requests r"),
         scope,
         bound,
     );
-    let mut months: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    let mut rows = sql.query_as::<(i64, i64)>().fetch(pool);
-    while let Some((ms, resolved)) = rows.try_next().await? {
-        let month = from_ms(ms)
-            .with_timezone(&local_zone())
-            .format("%Y-%m")
-            .to_string();
-        let entry = months.entry(month).or_default();
-        entry.0 += 1;
-        entry.1 += resolved;
-    }
-    let monthly = months.into_iter().map(|(m, (a, b))| (m, a, b)).collect();
+    sql.push(" GROUP BY 1 ORDER BY 1");
+    let monthly: Vec<(i32, i64, i64)> = sql.query_as().fetch_all(pool).await?;
+    let monthly = monthly
+        .into_iter()
+        .map(|(month, received, resolved)| (month_label(month), received, resolved))
+        .collect();
     Ok(ReportExtras { by_grid, monthly })
 }

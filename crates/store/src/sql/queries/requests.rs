@@ -11,7 +11,9 @@ use bangbang_domain::{
     access::Actor,
     category::CategoryCode,
     decision::{decide, Refusal},
-    lifecycle::{Action, CloseReason, DispatchTarget},
+    figures::Counted,
+    lifecycle::{Action, CloseReason, DispatchTarget, Status},
+    projection::Projection,
     request::{request_code, Deadlines, RequestDraft, TRACK_KEY_LEN},
     time::{local_date, to_ms},
     validation::{Code, FieldErrors, Problem},
@@ -244,7 +246,44 @@ pub(crate) async fn insert(
         data,
     };
     ledger::append(conn, head, event).await?;
+    let places = super::figures::Places {
+        grid: address.grid_id.map(PlaceId::get),
+        community: community.id.get(),
+        subdistrict: community.subdistrict_id.get(),
+        district: community.district_id.get(),
+    };
+    let counted = Counted {
+        reported_ms: to_ms(draft.reported_at),
+        category: &draft.category,
+        channel: draft.channel.as_str(),
+        grid_id: places.grid,
+        entrance_id: address.entrance_id.map(PlaceId::get),
+        status: Status::Submitted,
+        first_response_ms: None,
+        respond_by_ms: to_ms(deadlines.respond_by),
+        resolved_ms: None,
+        resolve_by_ms: to_ms(deadlines.resolve_by),
+        satisfaction: None,
+    };
+    super::figures::record(conn, places, None, &counted).await?;
     Ok(id)
+}
+
+/// How a request counts in the figures, in `state`.
+fn counted<'a>(record: &'a RequestRecord, state: &Projection) -> Counted<'a> {
+    Counted {
+        reported_ms: to_ms(record.reported_at),
+        category: &record.category,
+        channel: record.channel.as_str(),
+        grid_id: record.grid_id.map(PlaceId::get),
+        entrance_id: record.entrance_id.map(PlaceId::get),
+        status: state.status,
+        first_response_ms: state.first_response_ms,
+        respond_by_ms: to_ms(record.respond_by),
+        resolved_ms: state.resolved_ms,
+        resolve_by_ms: to_ms(record.resolve_by),
+        satisfaction: state.satisfaction,
+    }
 }
 
 #[instrument(skip_all, fields(community = %draft.community, category = %draft.category))]
@@ -332,6 +371,19 @@ pub(crate) async fn apply_in(
         data: decision.event_data.clone(),
     };
     ledger::append(conn, head, event).await?;
+    let places = super::figures::Places {
+        grid: record.grid_id.map(PlaceId::get),
+        community: record.community.id.get(),
+        subdistrict: record.community.subdistrict_id.get(),
+        district: record.community.district_id.get(),
+    };
+    super::figures::record(
+        conn,
+        places,
+        Some(&counted(&record, &record.state)),
+        &counted(&record, state),
+    )
+    .await?;
     // The hours ledger moves with the job: credited when resolved, taken back if reopened.
     let credit = decision
         .hours

@@ -1,12 +1,17 @@
-//! The figures of docs/DESIGN.md, computed by the database over the requests received in a
-//! period (the `(community_id, reported_ms)` index bounds the rows read).
+//! The figures of docs/DESIGN.md over the requests received in a period. A period of whole
+//! months at a community, sub-district, district or everywhere is read from the rollups
+//! (`figures.rs`), so its cost does not grow with the requests; any other period is counted
+//! from the rows, which the `(scope, reported_ms)` indexes bound. Both give the same figures.
 
 use super::args::SqlBuilder;
+use super::figures::{self, EVERYWHERE};
 use super::requests::{push_figures_scope, scope_sql, ScopeSql};
 use super::Pool;
 use crate::model::{CategoryFigures, ChannelFigures, StatsReport, StatsScope};
 use crate::StoreResult;
+use bangbang_domain::figures::{whole_months, MonthSpan, Tally};
 use bangbang_domain::stats::Counts;
+use std::collections::BTreeMap;
 
 const RESOLVED: &str = "r.status IN ('resolved', 'reviewed')";
 const OPEN: &str = "r.status IN ('submitted', 'pooled', 'dispatched', 'accepted', 'in_progress')";
@@ -41,8 +46,106 @@ struct CountsRow {
     satisfied: i64,
 }
 
+/// The one place whose rollups hold exactly the figures of `scope`, if there is one, and
+/// the period as whole months: `None` means counting from the rows.
+pub(crate) fn rollup_of(scope: &StatsScope, bound: ScopeSql) -> Option<(i64, MonthSpan)> {
+    let span = whole_months(scope.from_ms, scope.to_ms)?;
+    let place = match (bound, scope.community_id) {
+        (ScopeSql::Everything, None) => EVERYWHERE,
+        (ScopeSql::Everything, Some(community)) => community.get(),
+        (ScopeSql::Column(_, place), None) => place.get(),
+        (ScopeSql::Column("r.community_id", place), Some(community)) if place == community => {
+            place.get()
+        }
+        _ => return None,
+    };
+    Some((place, span))
+}
+
 pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsReport> {
     let bound = scope_sql(pool, scope.reach.scope()).await?;
+    let rollup = match rollup_of(scope, bound) {
+        Some(found) if figures::current(pool).await? => Some(found),
+        _ => None,
+    };
+    match rollup {
+        Some((place, span)) => from_rollups(pool, scope, bound, place, span).await,
+        None => from_rows(pool, scope, bound).await,
+    }
+}
+
+/// The figures counted from the request rows: the reference the rollups are tested against.
+pub(crate) async fn stats_from_rows(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsReport> {
+    let bound = scope_sql(pool, scope.reach.scope()).await?;
+    from_rows(pool, scope, bound).await
+}
+
+/// Overdue, counted when asked: open requests past a deadline (few, and indexed).
+async fn overdue(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreResult<i64> {
+    let mut sql = SqlBuilder::new("SELECT COUNT(*)");
+    sql = scoped_with(sql, scope, bound);
+    let now = sql.int(scope.now_ms);
+    sql.push(&format!(
+        " AND {OPEN} AND (r.resolve_by_ms < {now} OR (r.first_response_ms IS NULL AND r.respond_by_ms < {now}))"
+    ));
+    let (n,): (i64,) = sql.query_as().fetch_one(pool).await?;
+    Ok(n)
+}
+
+async fn from_rollups(
+    pool: &Pool,
+    scope: &StatsScope,
+    bound: ScopeSql,
+    place: i64,
+    span: MonthSpan,
+) -> StoreResult<StatsReport> {
+    let tallies = figures::tallies(pool, place, span).await?;
+    let entrances = figures::entrances(pool, place, span).await?;
+    let mut total = Tally::default();
+    let mut by_category: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut by_channel: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (category, channel, t) in &tallies {
+        total = total.plus(t);
+        for (map, key) in [(&mut by_category, category), (&mut by_channel, channel)] {
+            let entry = map.entry(key.clone()).or_default();
+            entry.0 += t.received;
+            entry.1 += t.resolved;
+        }
+    }
+    let counts = Counts {
+        received: total.received,
+        resolved: total.resolved,
+        long_term: total.long_term,
+        open: total.open,
+        closed: total.closed,
+        overdue: overdue(pool, scope, bound).await?,
+        responded_in_time: total.responded_in_time,
+        resolved_in_time: total.resolved_in_time,
+        rated: total.rated,
+        satisfied: total.satisfied,
+    };
+    let categories = by_category
+        .into_iter()
+        .filter(|(_, (requests, _))| *requests != 0)
+        .map(|(category, (requests, resolved))| {
+            let (entrances, resolved_entrances) =
+                entrances.get(&category).copied().unwrap_or_default();
+            (category, requests, resolved, entrances, resolved_entrances)
+        })
+        .collect();
+    let channels = by_channel
+        .into_iter()
+        .filter(|(_, (requests, _))| *requests != 0)
+        .map(|(channel, (requests, resolved))| ChannelFigures {
+            channel,
+            requests,
+            resolved,
+        })
+        .collect();
+    report(pool, counts, categories, channels).await
+}
+
+async fn from_rows(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreResult<StatsReport> {
     // The time is bound like any value, so the statement's text is the same every time and
     // the database can reuse its plan.
     let mut sql = SqlBuilder::new("");
@@ -87,12 +190,35 @@ pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsR
     );
     let mut sql = scoped(&select, scope, bound);
     sql.push(" GROUP BY r.category");
-    let rows: Vec<(String, i64, i64, i64, i64)> = sql.query_as().fetch_all(pool).await?;
+    let categories: Vec<(String, i64, i64, i64, i64)> = sql.query_as().fetch_all(pool).await?;
+
+    let select = format!("SELECT r.channel, COUNT(*), {}", count_if(RESOLVED));
+    let mut sql = scoped(&select, scope, bound);
+    sql.push(" GROUP BY r.channel ORDER BY r.channel");
+    let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(pool).await?;
+    let channels = rows
+        .into_iter()
+        .map(|(channel, requests, resolved)| ChannelFigures {
+            channel,
+            requests,
+            resolved,
+        })
+        .collect();
+    report(pool, counts, categories, channels).await
+}
+
+/// The report from its parts: categories named and put in the office's order.
+async fn report(
+    pool: &Pool,
+    counts: Counts,
+    categories: Vec<(String, i64, i64, i64, i64)>,
+    by_channel: Vec<ChannelFigures>,
+) -> StoreResult<StatsReport> {
     let names: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT code, name_zh, sort_order FROM categories")
             .fetch_all(pool)
             .await?;
-    let mut by_category: Vec<(i64, CategoryFigures)> = rows
+    let mut by_category: Vec<(i64, CategoryFigures)> = categories
         .into_iter()
         .map(
             |(category, requests, resolved, entrances, resolved_entrances)| {
@@ -116,20 +242,6 @@ pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsR
         )
         .collect();
     by_category.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.category.cmp(&b.1.category)));
-
-    let select = format!("SELECT r.channel, COUNT(*), {}", count_if(RESOLVED));
-    let mut sql = scoped(&select, scope, bound);
-    sql.push(" GROUP BY r.channel ORDER BY r.channel");
-    let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(pool).await?;
-    let by_channel = rows
-        .into_iter()
-        .map(|(channel, requests, resolved)| ChannelFigures {
-            channel,
-            requests,
-            resolved,
-        })
-        .collect();
-
     Ok(StatsReport {
         rates: counts.rates(),
         counts,
