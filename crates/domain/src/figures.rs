@@ -19,7 +19,7 @@
 
 use crate::lifecycle::{Satisfaction, Status};
 use crate::time::local_zone;
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// A month as a number: `year * 12 + (month - 1)`, in the local time zone.
 pub type Month = i32;
@@ -54,32 +54,47 @@ pub fn month_label(month: Month) -> String {
     )
 }
 
-/// The month an instant starts, if it is the first instant of a local month.
-fn month_starting_at(ms: i64) -> Option<Month> {
-    let local = local_zone()
-        .timestamp_millis_opt(ms)
-        .single()?
-        .naive_local();
-    let whole = local.day() == 1
-        && local.hour() == 0
-        && local.minute() == 0
-        && local.second() == 0
-        && local.nanosecond() == 0;
-    whole.then(|| local.year() * 12 + local.month0() as i32)
+/// The whole local months that cover a period `[from, to)` (either end may be open), and
+/// the slivers `[start, end)` they add beyond it. Where no request lies in the slivers,
+/// the months' figures are exactly the period's: a period that ends today adds only days
+/// no request has been received in yet. `None` for an empty period.
+pub fn covering_months(from_ms: Option<i64>, to_ms: Option<i64>) -> Option<Cover> {
+    if let (Some(from), Some(to)) = (from_ms, to_ms) {
+        if from >= to {
+            return None;
+        }
+    }
+    let mut slivers = Vec::new();
+    let from = from_ms.map(|from| {
+        let month = month_of_ms(from);
+        let start = month_start(month).timestamp_millis();
+        if start < from {
+            slivers.push((start, from));
+        }
+        month
+    });
+    let to = to_ms.map(|to| {
+        let month = month_of_ms(to);
+        let start = month_start(month).timestamp_millis();
+        if start < to {
+            let next = month + 1;
+            slivers.push((to, month_start(next).timestamp_millis()));
+            next
+        } else {
+            month
+        }
+    });
+    Some(Cover {
+        span: MonthSpan { from, to },
+        slivers,
+    })
 }
 
-/// A period `[from, to)` as whole local months `[a, b)`, where either end may be open.
-/// `None` when an end falls inside a month: such a period is counted from the rows.
-pub fn whole_months(from_ms: Option<i64>, to_ms: Option<i64>) -> Option<MonthSpan> {
-    let from = match from_ms {
-        Some(ms) => Some(month_starting_at(ms)?),
-        None => None,
-    };
-    let to = match to_ms {
-        Some(ms) => Some(month_starting_at(ms)?),
-        None => None,
-    };
-    Some(MonthSpan { from, to })
+/// Whole months covering a period, and what they add to it (see [`covering_months`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cover {
+    pub span: MonthSpan,
+    pub slivers: Vec<(i64, i64)>,
 }
 
 /// Whole months `[from, to)`; an open end reaches as far as there are requests.
@@ -273,6 +288,7 @@ pub fn span_moves(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use std::collections::{BTreeMap, BTreeSet};
 
     #[test]
@@ -288,25 +304,29 @@ mod tests {
     }
 
     #[test]
-    fn only_whole_months_make_a_span() {
+    fn months_cover_a_period_with_slivers_beside_it() {
         let july = month_start(2024 * 12 + 6).timestamp_millis();
         let sept = month_start(2024 * 12 + 8).timestamp_millis();
+        let day = 86_400_000;
+        let whole = covering_months(Some(july), Some(sept)).unwrap();
         assert_eq!(
-            whole_months(Some(july), Some(sept)),
-            Some(MonthSpan {
+            whole.span,
+            MonthSpan {
                 from: Some(2024 * 12 + 6),
                 to: Some(2024 * 12 + 8)
-            })
+            }
         );
+        assert!(whole.slivers.is_empty());
+        let open = covering_months(None, None).unwrap();
+        assert_eq!((open.span.from, open.span.to), (None, None));
+        // 2 July to 15 August: July and August, less 1 July and 15-31 August.
+        let inside = covering_months(Some(july + day), Some(sept - 17 * day)).unwrap();
+        assert_eq!(inside.span, whole.span);
         assert_eq!(
-            whole_months(None, None),
-            Some(MonthSpan {
-                from: None,
-                to: None
-            })
+            inside.slivers,
+            vec![(july, july + day), (sept - 17 * day, sept)]
         );
-        assert_eq!(whole_months(Some(july + 86_400_000), Some(sept)), None);
-        assert_eq!(whole_months(Some(july), Some(sept - 1)), None);
+        assert_eq!(covering_months(Some(sept), Some(july)), None);
     }
 
     /// The distinct-entrance rule, checked against counting sets, over every window of a

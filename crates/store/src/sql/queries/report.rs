@@ -24,11 +24,7 @@ fn scoped(select: &str, scope: &StatsScope, bound: ScopeSql) -> SqlBuilder {
 
 pub(crate) async fn extras(pool: &Pool, scope: &StatsScope) -> StoreResult<ReportExtras> {
     let bound = scope_sql(pool, scope.reach.scope()).await?;
-    let rollup = match rollup_of(scope, bound) {
-        Some(found) if figures::current(pool).await? => Some(found),
-        _ => None,
-    };
-    match rollup {
+    match rollup_of(pool, scope, bound).await? {
         Some((place, span)) => from_rollups(pool, place, span).await,
         None => from_rows(pool, scope, bound).await,
     }

@@ -5,11 +5,11 @@
 
 use super::args::SqlBuilder;
 use super::figures::{self, EVERYWHERE};
-use super::requests::{push_figures_scope, scope_sql, ScopeSql};
+use super::requests::{push_figures_scope, push_scope, scope_sql, ScopeSql};
 use super::Pool;
 use crate::model::{CategoryFigures, ChannelFigures, StatsReport, StatsScope};
 use crate::StoreResult;
-use bangbang_domain::figures::{whole_months, MonthSpan, Tally};
+use bangbang_domain::figures::{covering_months, MonthSpan, Tally};
 use bangbang_domain::stats::Counts;
 use std::collections::BTreeMap;
 
@@ -46,10 +46,15 @@ struct CountsRow {
     satisfied: i64,
 }
 
-/// The one place whose rollups hold exactly the figures of `scope`, if there is one, and
-/// the period as whole months: `None` means counting from the rows.
-pub(crate) fn rollup_of(scope: &StatsScope, bound: ScopeSql) -> Option<(i64, MonthSpan)> {
-    let span = whole_months(scope.from_ms, scope.to_ms)?;
+/// The one place whose rollups hold exactly the figures of `scope`, and the whole months
+/// to read: `None` means counting from the rows. The months may reach beyond the period
+/// (a period that ends today reaches to the end of the month) only where no request lies
+/// in what they add, and only while the rollups are current.
+pub(crate) async fn rollup_of(
+    pool: &Pool,
+    scope: &StatsScope,
+    bound: ScopeSql,
+) -> StoreResult<Option<(i64, MonthSpan)>> {
     let place = match (bound, scope.community_id) {
         (ScopeSql::Everything, None) => EVERYWHERE,
         (ScopeSql::Everything, Some(community)) => community.get(),
@@ -57,18 +62,33 @@ pub(crate) fn rollup_of(scope: &StatsScope, bound: ScopeSql) -> Option<(i64, Mon
         (ScopeSql::Column("r.community_id", place), Some(community)) if place == community => {
             place.get()
         }
-        _ => return None,
+        _ => return Ok(None),
     };
-    Some((place, span))
+    let Some(cover) = covering_months(scope.from_ms, scope.to_ms) else {
+        return Ok(None);
+    };
+    if !figures::current(pool).await? {
+        return Ok(None);
+    }
+    for (start, end) in cover.slivers {
+        let mut sql =
+            SqlBuilder::new("SELECT COUNT(*) FROM (SELECT 1 AS one FROM requests r WHERE 1 = 1");
+        push_scope(&mut sql, bound, scope.community_id);
+        let (start, end) = (sql.int(start), sql.int(end));
+        sql.push(&format!(
+            " AND r.reported_ms >= {start} AND r.reported_ms < {end} LIMIT 1) s"
+        ));
+        let (found,): (i64,) = sql.query_as().fetch_one(pool).await?;
+        if found > 0 {
+            return Ok(None);
+        }
+    }
+    Ok(Some((place, cover.span)))
 }
 
 pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsReport> {
     let bound = scope_sql(pool, scope.reach.scope()).await?;
-    let rollup = match rollup_of(scope, bound) {
-        Some(found) if figures::current(pool).await? => Some(found),
-        _ => None,
-    };
-    match rollup {
+    match rollup_of(pool, scope, bound).await? {
         Some((place, span)) => from_rollups(pool, scope, bound, place, span).await,
         None => from_rows(pool, scope, bound).await,
     }
