@@ -4,8 +4,9 @@ use super::args::SqlBuilder;
 use super::ledger::{self, NewEvent};
 use super::places;
 use super::rows::{RequestRow, REQUEST_SELECT};
-use super::{Conn, Pool};
+use super::{Conn, Pool, BACKEND};
 use crate::model::{Community, Cursor, Page, RequestFilter, RequestRecord};
+use crate::sql::Backend;
 use crate::{StoreError, StoreResult};
 use bangbang_domain::{
     access::Actor,
@@ -618,16 +619,32 @@ pub(crate) fn push_filter(sql: &mut SqlBuilder, filter: &RequestFilter, scope: S
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        let p = sql.text(&format!("%{escaped}%"));
-        // Case-insensitive on both databases (SQLite's LIKE ignores ASCII case, PostgreSQL's
-        // does not): both sides lower-cased.
-        let like = |column: &str| format!("LOWER({column}) LIKE LOWER({p}) ESCAPE '\\'");
-        let mut columns = vec!["r.code", "r.reporter_name", "r.description", "r.outcome"];
+        let mut columns = vec!["code", "reporter_name", "description", "outcome"];
         if filter.text_in_rooms {
-            columns.push("r.room");
+            columns.push("room");
         }
-        let any: Vec<String> = columns.into_iter().map(like).collect();
-        sql.push(&format!(" AND ({})", any.join(" OR ")));
+        if BACKEND == Backend::Sqlite && text.chars().count() >= 3 {
+            // SQLite's trigram index finds any substring of three characters or more,
+            // ignoring case; the phrase is quoted so nothing in it is read as syntax.
+            let phrase = format!(
+                "{{{}}} : \"{}\"",
+                columns.join(" "),
+                text.replace('"', "\"\"")
+            );
+            let p = sql.text(&phrase);
+            sql.push(&format!(
+                " AND r.id IN (SELECT rowid FROM requests_search WHERE requests_search MATCH {p})"
+            ));
+        } else {
+            // PostgreSQL's trigram indexes serve `LIKE` (migration 0008); on SQLite a
+            // search shorter than a trigram reads the rows. Case-insensitive on both
+            // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not): both sides
+            // lower-cased.
+            let p = sql.text(&format!("%{escaped}%"));
+            let like = |column: &str| format!("LOWER(r.{column}) LIKE LOWER({p}) ESCAPE '\\'");
+            let any: Vec<String> = columns.into_iter().map(like).collect();
+            sql.push(&format!(" AND ({})", any.join(" OR ")));
+        }
     }
     if let Some(since) = filter.resolved_from_ms {
         let p = sql.int(since);
