@@ -113,11 +113,15 @@ async fn measure(
 ) -> anyhow::Result<()> {
     use bangbang_domain::{request::RequestInput, Actor, Scope};
     use bangbang_store::{RequestFilter, StatsScope};
-    let community = store
+    let bench: Vec<_> = store
         .communities()
         .await?
         .into_iter()
-        .find(|c| c.slug.starts_with("bench-"))
+        .filter(|c| c.slug.starts_with("bench-"))
+        .collect();
+    let community = bench
+        .first()
+        .cloned()
         .context("no benchmark communities: run `bangbang bench load` first")?;
     let actor = |role, place| Actor {
         user_id: None,
@@ -137,9 +141,10 @@ async fn measure(
         ("district", actor(Role::Supervisor, community.district_id)),
     ];
     println!(
-        "bench run on {} ({} writers, {intake} requests, {samples} samples)",
+        "bench run on {} ({} writers, {intake} requests over {} communities, {samples} samples)",
         store.backend().name(),
-        writers
+        writers,
+        bench.len()
     );
 
     // The database's own limit: one durable single-row commit after another.
@@ -154,16 +159,24 @@ async fn measure(
     let limit = commits as f64 / limit_started.elapsed().as_secs_f64();
     store.throttle_clear("bench:commit").await?;
 
-    // Intake: writers filing requests at once.
+    // Intake: writers filing requests at once, spread over every benchmark community (as
+    // a city's desks file them), each by a staff member of the request's community.
+    let desks: std::sync::Arc<Vec<(String, Actor)>> = std::sync::Arc::new(
+        bench
+            .iter()
+            .map(|c| (c.slug.clone(), actor(Role::Staff, c.id)))
+            .collect(),
+    );
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..writers {
         let store = store.clone();
-        let staff = staff.clone();
-        let slug = community.slug.clone();
+        let desks = desks.clone();
         let share = intake / writers + usize::from(w < intake % writers);
         tasks.push(tokio::spawn(async move {
-            for _ in 0..share {
+            let mut waits = Vec::with_capacity(share);
+            for i in 0..share {
+                let (slug, staff) = &desks[(w + i * writers) % desks.len()];
                 let now = Utc::now();
                 let draft = RequestInput {
                     community: Some(slug.clone()),
@@ -175,19 +188,26 @@ async fn measure(
                 }
                 .parse(now)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-                store.create_request(&staff, draft, None, now).await?;
+                let t = Instant::now();
+                store.create_request(staff, draft, None, now).await?;
+                waits.push(t.elapsed().as_secs_f64() * 1000.0);
             }
-            anyhow::Ok(())
+            anyhow::Ok(waits)
         }));
     }
+    let mut waits = Vec::with_capacity(intake);
     for task in tasks {
-        task.await??;
+        waits.extend(task.await??);
     }
     let rate = intake as f64 / started.elapsed().as_secs_f64();
     println!(
         "intake: {rate:.0} requests/s at concurrency {writers}; single-row commits one after another: {limit:.0}/s ({:.2}x)",
         rate / limit.max(1e-9)
     );
+    if !waits.is_empty() {
+        let (p50, p99) = percentiles(waits);
+        println!("intake, one request: p50 {p50:.1} ms, p99 {p99:.1} ms");
+    }
 
     // Lists and figures at each scope.
     let year_ago = to_ms(Utc::now()) - 365 * 24 * 3600 * 1000;

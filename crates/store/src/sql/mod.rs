@@ -11,6 +11,7 @@ mod bulk;
 mod postgres;
 #[allow(clippy::duplicate_mod)]
 mod sqlite;
+mod writer;
 
 use crate::{chains::*, model::*, Store, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -27,6 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AnyPool, Executor, PgPool, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use bulk::BulkRequest;
@@ -67,6 +69,10 @@ enum Pools {
 pub struct SqlStore {
     pools: Pools,
     raw: AnyPool,
+    /// On SQLite, the one task that files requests and applies actions, committing
+    /// whatever is queued together (`writer.rs`). `None` on PostgreSQL and on a copy
+    /// opened for checking, which write through the pool.
+    writer: Option<Arc<writer::Writer>>,
 }
 
 /// Sends a call to the query module of the store's dialect:
@@ -104,6 +110,7 @@ impl SqlStore {
                 "the database URL must start with sqlite: or postgres://".into(),
             ))
         })?;
+        let mut writer_options = None;
         let pools = match backend {
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)?
@@ -111,6 +118,7 @@ impl SqlStore {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(15));
+                writer_options = Some(options.clone());
                 Pools::Sqlite(
                     SqlitePoolOptions::new()
                         .max_connections(pool_size.unwrap_or(8))
@@ -127,8 +135,11 @@ impl SqlStore {
                     .await?,
             ),
         };
-        let store = SqlStore::from_pools(pools, url)?;
+        let mut store = SqlStore::from_pools(pools, url)?;
         store.migrate().await?;
+        if let Some(options) = writer_options {
+            store.writer = Some(Arc::new(writer::Writer::start(options).await?));
+        }
         Ok(store)
     }
 
@@ -146,7 +157,11 @@ impl SqlStore {
                 })
             })
             .connect_lazy(url)?;
-        Ok(SqlStore { pools, raw })
+        Ok(SqlStore {
+            pools,
+            raw,
+            writer: None,
+        })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
@@ -165,7 +180,12 @@ impl SqlStore {
         &self.raw
     }
 
+    /// Closes the store: on SQLite the writer first writes every command already queued
+    /// (and answers its caller), then the pools close.
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.raw.close().await;
         match &self.pools {
             Pools::Sqlite(pool) => pool.close().await,
@@ -276,10 +296,17 @@ impl Store for SqlStore {
         external_key: Option<String>,
         recorded_at: DateTime<Utc>,
     ) -> StoreResult<RequestRecord> {
-        on!(
-            self,
-            requests::create(actor, draft, external_key, recorded_at)
-        )
+        match (&self.pools, &self.writer) {
+            (Pools::Sqlite(pool), Some(writer)) => {
+                writer
+                    .create(pool, actor, draft, external_key, recorded_at)
+                    .await
+            }
+            _ => on!(
+                self,
+                requests::create(actor, draft, external_key, recorded_at)
+            ),
+        }
     }
 
     async fn apply(
@@ -289,7 +316,12 @@ impl Store for SqlStore {
         action: Action,
         at: DateTime<Utc>,
     ) -> StoreResult<RequestRecord> {
-        on!(self, requests::apply(actor, request_id, action, at))
+        match (&self.pools, &self.writer) {
+            (Pools::Sqlite(pool), Some(writer)) => {
+                writer.apply(pool, actor, request_id, action, at).await
+            }
+            _ => on!(self, requests::apply(actor, request_id, action, at)),
+        }
     }
 
     async fn request(&self, id: RequestId) -> StoreResult<RequestRecord> {
