@@ -151,9 +151,20 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
         })?;
         let _ = std::fs::remove_file(&probe);
     }
-    SqlStore::connect_with(&url, settings.pool_size)
+    let store = SqlStore::connect_with(&url, settings.pool_size)
         .await
-        .with_context(|| format!("cannot open the database at {}", redact(&url)))
+        .with_context(|| format!("cannot open the database at {}", redact(&url)))?;
+    match &settings.read_database_url {
+        None => Ok(store),
+        Some(replica) if settings.database_url.is_none() => bail!(
+            "--read-database-url needs --database-url: a read replica is a PostgreSQL streaming replica, and the embedded SQLite database has none (got {})",
+            redact(replica)
+        ),
+        Some(replica) => store
+            .with_read_replica(replica)
+            .await
+            .with_context(|| format!("cannot open the read replica at {}", redact(replica))),
+    }
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {

@@ -24,6 +24,10 @@ pub struct StorageArgs {
     /// Use PostgreSQL instead: postgres://user:password@host:5432/database
     #[arg(long, env = "BANGBANG_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// A PostgreSQL streaming replica of --database-url to read lists, figures, reports
+    /// and exports from (writes, and a request's own page, stay on the primary).
+    #[arg(long, env = "BANGBANG_READ_DATABASE_URL", global = true)]
+    pub read_database_url: Option<String>,
     /// Settings file (default: ./bangbang.toml when it exists).
     #[arg(long, env = "BANGBANG_CONFIG", global = true)]
     pub config: Option<PathBuf>,
@@ -58,6 +62,8 @@ struct FileSettings {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    /// A PostgreSQL streaming replica to read lists, figures, reports and exports from.
+    read_database_url: Option<String>,
     /// The key that signs ledger checkpoints (default `<data_dir>/checkpoint.key`).
     checkpoint_key: Option<PathBuf>,
     /// `serve` takes a ledger checkpoint a day, into `<data_dir>/checkpoints/` (default off).
@@ -205,6 +211,8 @@ pub struct Settings {
     pub listen: String,
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// A streaming replica of the PostgreSQL database, for reads that may lag.
+    pub read_database_url: Option<String>,
     /// Where the checkpoint key was set; see [`Settings::checkpoint_key`].
     pub checkpoint_key_file: Option<PathBuf>,
     /// `serve` takes a ledger checkpoint a day.
@@ -262,6 +270,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             data_dir,
             database_url: storage.database_url.clone().or(file.database_url),
+            read_database_url: storage.read_database_url.clone().or(file.read_database_url),
             checkpoint_key_file: file.checkpoint_key,
             checkpoint_daily: file.checkpoint_daily.unwrap_or(false),
         })

@@ -73,6 +73,10 @@ pub struct SqlStore {
     /// whatever is queued together (`writer.rs`). `None` on PostgreSQL and on a copy
     /// opened for checking, which write through the pool.
     writer: Option<Arc<writer::Writer>>,
+    /// On PostgreSQL, a streaming replica that lists, figures and reports are read from
+    /// ([`SqlStore::with_read_replica`]); writes, and the pages that read back what was
+    /// just written (a request by id or code, its events), stay on the primary.
+    reads: Option<PgPool>,
 }
 
 /// Sends a call to the query module of the store's dialect:
@@ -83,6 +87,18 @@ macro_rules! on {
         match &$store.pools {
             Pools::Sqlite(pool) => sqlite::$module::$func(pool, $($arg),*).await,
             Pools::Postgres(pool) => postgres::$module::$func(pool, $($arg),*).await,
+        }
+    };
+}
+
+/// [`on!`] for a read that may be served by the read replica, when there is one.
+macro_rules! on_replica {
+    ($store:expr, $module:ident :: $func:ident ( $($arg:expr),* )) => {
+        match (&$store.pools, &$store.reads) {
+            (Pools::Postgres(_), Some(replica)) => {
+                postgres::$module::$func(replica, $($arg),*).await
+            }
+            _ => on!($store, $module::$func($($arg),*)),
         }
     };
 }
@@ -161,6 +177,7 @@ impl SqlStore {
             pools,
             raw,
             writer: None,
+            reads: None,
         })
     }
 
@@ -171,6 +188,28 @@ impl SqlStore {
         }
         self.ensure_figures().await?;
         Ok(())
+    }
+
+    /// Reads lists, figures, reports and exports from a PostgreSQL streaming replica of
+    /// this (PostgreSQL) store's database. Nothing is written there, and it is not
+    /// migrated: it follows the primary. Those reads may lag the primary by the
+    /// replication delay; a request's own page, and everything a write reads, use the
+    /// primary.
+    pub async fn with_read_replica(mut self, url: &str) -> StoreResult<SqlStore> {
+        if !matches!(self.pools, Pools::Postgres(_))
+            || Backend::from_url(url) != Some(Backend::Postgres)
+        {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                "a read replica needs PostgreSQL for both the database and the replica".into(),
+            )));
+        }
+        let replica = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(PgConnectOptions::from_str(url)?)
+            .await?;
+        self.reads = Some(replica);
+        Ok(self)
     }
 
     /// A side door for tests that must reach around the store (tampering with the
@@ -190,6 +229,9 @@ impl SqlStore {
         match &self.pools {
             Pools::Sqlite(pool) => pool.close().await,
             Pools::Postgres(pool) => pool.close().await,
+        }
+        if let Some(replica) = &self.reads {
+            replica.close().await;
         }
     }
 }
@@ -337,7 +379,7 @@ impl Store for SqlStore {
     }
 
     async fn list_requests(&self, filter: &RequestFilter) -> StoreResult<Page<RequestRecord>> {
-        on!(self, requests::list(filter))
+        on_replica!(self, requests::list(filter))
     }
 
     async fn log_personal_data_reads(
@@ -349,7 +391,7 @@ impl Store for SqlStore {
     }
 
     async fn stats(&self, scope: &StatsScope) -> StoreResult<StatsReport> {
-        on!(self, stats::stats(scope))
+        on_replica!(self, stats::stats(scope))
     }
 
     async fn verify_ledger(&self) -> StoreResult<LedgerReport> {
@@ -427,7 +469,7 @@ impl Store for SqlStore {
     }
 
     async fn status_counts(&self, filter: &RequestFilter) -> StoreResult<Vec<(Status, i64)>> {
-        on!(self, desk::status_counts(filter))
+        on_replica!(self, desk::status_counts(filter))
     }
 
     async fn record_activity_hours(
@@ -450,7 +492,7 @@ impl Store for SqlStore {
         from_ms: i64,
         to_ms: i64,
     ) -> StoreResult<Vec<HoursEntry>> {
-        on!(self, hours::ledger_of(volunteer_id, from_ms, to_ms))
+        on_replica!(self, hours::ledger_of(volunteer_id, from_ms, to_ms))
     }
 
     async fn volunteer_totals(
@@ -461,7 +503,7 @@ impl Store for SqlStore {
         to_ms: i64,
         limit: i64,
     ) -> StoreResult<Vec<VolunteerTotal>> {
-        on!(
+        on_replica!(
             self,
             hours::totals(scope, community_id, from_ms, to_ms, limit)
         )
@@ -484,6 +526,6 @@ impl Store for SqlStore {
     }
 
     async fn report_extras(&self, scope: &StatsScope) -> StoreResult<ReportExtras> {
-        on!(self, report::extras(scope))
+        on_replica!(self, report::extras(scope))
     }
 }
