@@ -35,11 +35,10 @@ impl Places {
         places
     }
 
-    /// Where the tallies are counted.
+    /// Where the tallies are counted by category and channel (a grid's are counted as a
+    /// whole: the report wants only its received and resolved).
     fn all(&self) -> Vec<i64> {
-        let mut places: Vec<i64> = self.grid.into_iter().collect();
-        places.extend(self.above_grid());
-        places
+        self.above_grid()
     }
 }
 
@@ -83,8 +82,14 @@ pub(crate) async fn record(
             "INSERT INTO figure_deltas (place_id, month, category, channel, {TALLY_COLUMNS}) VALUES "
         ));
         let mut first = true;
-        for place in places.all() {
+        let grid = places.grid.map(|grid| (grid, true));
+        for (place, whole) in places.all().into_iter().map(|p| (p, false)).chain(grid) {
             for (month, category, channel, d) in &moves {
+                let (category, channel) = if whole {
+                    ("", "")
+                } else {
+                    (*category, *channel)
+                };
                 if !first {
                     sql.push(", ");
                 }
@@ -315,19 +320,19 @@ pub(crate) async fn rebuild(pool: &Pool) -> StoreResult<()> {
         one("r.satisfaction IN ('satisfied', 'basic')"),
     );
     let levels = [
-        "grid_id FROM base WHERE grid_id IS NOT NULL",
-        "community_id FROM base",
-        "subdistrict_id FROM base WHERE subdistrict_id IS NOT NULL",
-        "district_id FROM base WHERE district_id IS NOT NULL AND district_id <> subdistrict_id",
-        "0 FROM base",
+        "grid_id, '' AS category, '' AS channel FROM base WHERE grid_id IS NOT NULL",
+        "community_id, category, channel FROM base",
+        "subdistrict_id, category, channel FROM base WHERE subdistrict_id IS NOT NULL",
+        "district_id, category, channel FROM base \
+         WHERE district_id IS NOT NULL AND district_id <> subdistrict_id",
+        "0, category, channel FROM base",
     ];
     let union: Vec<String> = levels
         .iter()
         .map(|level| {
             let (place, rest) = level.split_once(" FROM ").expect("a level");
-            format!(
-                "SELECT {place} AS place_id, month, category, channel, {TALLY_COLUMNS} FROM {rest}"
-            )
+            let (place, keys) = place.split_once(", ").expect("a place and its keys");
+            format!("SELECT {place} AS place_id, month, {keys}, {TALLY_COLUMNS} FROM {rest}")
         })
         .collect();
     let sums: Vec<String> = TALLY_COLUMNS

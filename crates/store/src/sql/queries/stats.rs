@@ -100,14 +100,18 @@ pub(crate) async fn stats_from_rows(pool: &Pool, scope: &StatsScope) -> StoreRes
     from_rows(pool, scope, bound).await
 }
 
-/// Overdue, counted when asked: open requests past a deadline (few, and indexed).
-async fn overdue(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreResult<i64> {
+/// When an open request falls due: at its respond-by time while nobody has acted on it
+/// (if that comes first), else at its resolve-by time. Migration 0011 indexes exactly this.
+const DUE: &str = "(CASE WHEN r.first_response_ms IS NULL AND r.respond_by_ms < r.resolve_by_ms \
+                   THEN r.respond_by_ms ELSE r.resolve_by_ms END)";
+
+/// The open requests of the period not yet due: few (only recent ones), found by the
+/// partial `(scope, due)` indexes. Overdue is the period's open requests less these.
+async fn not_yet_due(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreResult<i64> {
     let mut sql = SqlBuilder::new("SELECT COUNT(*)");
     sql = scoped_with(sql, scope, bound);
     let now = sql.int(scope.now_ms);
-    sql.push(&format!(
-        " AND {OPEN} AND (r.resolve_by_ms < {now} OR (r.first_response_ms IS NULL AND r.respond_by_ms < {now}))"
-    ));
+    sql.push(&format!(" AND {OPEN} AND {DUE} >= {now}"));
     let (n,): (i64,) = sql.query_as().fetch_one(pool).await?;
     Ok(n)
 }
@@ -138,7 +142,7 @@ async fn from_rollups(
         long_term: total.long_term,
         open: total.open,
         closed: total.closed,
-        overdue: overdue(pool, scope, bound).await?,
+        overdue: total.open - not_yet_due(pool, scope, bound).await?,
         responded_in_time: total.responded_in_time,
         resolved_in_time: total.resolved_in_time,
         rated: total.rated,
