@@ -55,6 +55,10 @@ async fn reads_go_to_the_replica_and_writes_to_the_primary() {
     })
     .await;
 
+    let received = async |store: &SqlStore| {
+        let scope = StatsScope::for_actor(&f.staff, Utc::now().timestamp_millis());
+        store.stats(&scope).await.unwrap().counts.received
+    };
     let mut replica = PgConnection::connect(&replica_url).await.unwrap();
     replica
         .execute("SELECT pg_wal_replay_pause()")
@@ -70,14 +74,7 @@ async fn reads_go_to_the_replica_and_writes_to_the_primary() {
     // Lists and figures come from the paused replica: not there yet.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(listed(&store).await, 1);
-    let stats = store
-        .stats(&StatsScope::for_actor(
-            &f.staff,
-            Utc::now().timestamp_millis(),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(stats.counts.received, 1);
+    assert_eq!(received(&store).await, 1);
     replica
         .execute("SELECT pg_wal_replay_resume()")
         .await
@@ -86,12 +83,5 @@ async fn reads_go_to_the_replica_and_writes_to_the_primary() {
         listed(&store).await == 2
     })
     .await;
-    let stats = store
-        .stats(&StatsScope::for_actor(
-            &f.staff,
-            Utc::now().timestamp_millis(),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(stats.counts.received, 2);
+    assert_eq!(received(&store).await, 2);
 }
