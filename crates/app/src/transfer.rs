@@ -17,6 +17,8 @@ use bangbang_sheets::{
 use bangbang_store::{ImportItem, ImportOutcome, RequestFilter, RequestRecord, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 fn local(at: DateTime<Utc>) -> NaiveDateTime {
     at.with_timezone(&local_zone()).naive_local()
@@ -101,8 +103,25 @@ pub struct Exported {
     pub checkpoint: Option<bangbang_store::CheckpointRecord>,
 }
 
+/// Requests read from the store per page of an export: the store's largest page, so that a
+/// million rows take 200 queries. Two pages in flight hold about 10 MB.
+const EXPORT_PAGE: u32 = 5000;
+
+/// What the reading side hands the writing thread.
+enum ToWriter {
+    Page(Vec<RequestRecord>),
+    /// Every row was sent: complete the file. A writer whose channel closes without this
+    /// (the store failed, the export was given up) leaves no .xlsx file, and a CSV cut short.
+    End,
+}
+
 /// Writes every request the filter matches to `path`, oldest first, reading the store a
 /// page at a time so memory stays flat however many rows there are.
+///
+/// The rows are turned into cells and written on a blocking thread, a page behind the
+/// reads, so the store reading and decoding the next page and the writer formatting (and,
+/// for .xlsx, compressing) the last one overlap instead of taking turns: on a million rows
+/// that is the difference between the sum of the two and the larger of them.
 pub async fn export_ledger(
     store: &dyn Store,
     viewer: &Actor,
@@ -113,37 +132,127 @@ pub async fn export_ledger(
     title: &str,
 ) -> Result<Exported, Error> {
     let categories = store.categories().await?;
-    let sheet = |e: bangbang_sheets::SheetError| {
-        Error::Internal(format!("writing {}: {e}", path.display()))
-    };
     // The title names the ledger checkpoint the rows can be checked against, if any.
     let checkpoint = store.latest_checkpoint().await?;
     let title = match &checkpoint {
         Some(checkpoint) => format!("{title}　{}", crate::report::checkpoint_line(checkpoint)),
         None => title.to_string(),
     };
-    let mut writer = LedgerWriter::create(path, view, format, &title).map_err(sheet)?;
+    let (pages, inbox) = tokio::sync::mpsc::channel::<ToWriter>(1);
+    let abandoned = Abandoned::default();
+    let writing = {
+        let (path, viewer, abandoned) = (path.to_path_buf(), viewer.clone(), abandoned.flag());
+        tokio::task::spawn_blocking(move || {
+            write_pages(
+                inbox,
+                &path,
+                view,
+                format,
+                &title,
+                &categories,
+                &viewer,
+                &abandoned,
+            )
+        })
+    };
     filter.ascending = true;
-    filter.limit = 2000;
+    filter.limit = EXPORT_PAGE;
     filter.cursor = None;
-    let mut seq = 0;
-    loop {
-        let page = store.list_requests(&filter).await?;
-        // Reading personal data is logged, exports included.
-        store.log_shown(viewer, &page.items).await?;
-        for r in &page.items {
-            seq += 1;
-            writer
-                .push(&ledger_row(seq, r, &categories, viewer))
-                .map_err(sheet)?;
+    let read = async {
+        loop {
+            let page = store.list_requests(&filter).await?;
+            // Reading personal data is logged, exports included.
+            store.log_shown(viewer, &page.items).await?;
+            if pages.send(ToWriter::Page(page.items)).await.is_err() {
+                // The writer stopped on an error: it is reported below.
+                return Ok(());
+            }
+            match page.next {
+                Some(next) => filter.cursor = Some(next),
+                None => break,
+            }
         }
-        match page.next {
-            Some(next) => filter.cursor = Some(next),
-            None => break,
+        let _ = pages.send(ToWriter::End).await;
+        Ok::<(), Error>(())
+    };
+    let read = read.await;
+    drop(pages);
+    let written = writing
+        .await
+        .map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
+    abandoned.disarm();
+    read?;
+    let rows = written.map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))?;
+    Ok(Exported { rows, checkpoint })
+}
+
+/// The writing half of [`export_ledger`], on its own thread.
+#[allow(clippy::too_many_arguments)]
+fn write_pages(
+    mut inbox: tokio::sync::mpsc::Receiver<ToWriter>,
+    path: &Path,
+    view: View,
+    format: Format,
+    title: &str,
+    categories: &[Category],
+    viewer: &Actor,
+    abandoned: &AtomicBool,
+) -> Result<u64, bangbang_sheets::SheetError> {
+    let mut writer = LedgerWriter::create(path, view, format, title)?;
+    let mut seq = 0;
+    while let Some(message) = inbox.blocking_recv() {
+        match message {
+            ToWriter::Page(records) => {
+                for r in &records {
+                    seq += 1;
+                    writer.push(&ledger_row(seq, r, categories, viewer))?;
+                }
+            }
+            ToWriter::End => {
+                let rows = writer.finish()?;
+                // An export given up while the file was being completed (a download whose
+                // client left) must not leave the file behind: its owner has already
+                // cleared up.
+                if abandoned.load(Ordering::Acquire) {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Ok(rows);
+            }
         }
     }
-    let rows = writer.finish().map_err(sheet)?;
-    Ok(Exported { rows, checkpoint })
+    // The reading side stopped without `End`: its error is the one reported. A CSV cut
+    // short by an export given up is removed, like the .xlsx that never was.
+    drop(writer);
+    if abandoned.load(Ordering::Acquire) {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(seq)
+}
+
+/// Set when [`export_ledger`] is dropped before its writer answered, so that a file
+/// completed after that is removed rather than left for nobody.
+#[derive(Default)]
+struct Abandoned {
+    flag: Arc<AtomicBool>,
+    disarmed: bool,
+}
+
+impl Abandoned {
+    fn flag(&self) -> Arc<AtomicBool> {
+        self.flag.clone()
+    }
+
+    fn disarm(mut self) {
+        self.disarmed = true;
+    }
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if !self.disarmed {
+            self.flag.store(true, Ordering::Release);
+        }
+    }
 }
 
 /// What an import did, or would do.

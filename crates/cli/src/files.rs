@@ -274,6 +274,8 @@ pub async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCo
     } else {
         Mode::Strict
     };
+    // The dry run's plan is not needed any more: free it before the import builds its own.
+    drop(run);
     let run = import_file(
         store,
         &operator(),

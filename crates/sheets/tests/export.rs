@@ -168,6 +168,46 @@ fn xlsx_sheet_has_filter_frozen_header_and_widths() {
     assert!(!sheet.contains(r#"<row r="4" ht"#), "{sheet}");
 }
 
+/// Cells with a value are written without a format and take their column's while the
+/// rows stream (see xlsx_out.rs): every cell must still come out styled, the last row (still
+/// in memory when the columns are made plain again) as much as the first, and the columns
+/// themselves must end plain, or the empty cells below the ledger would be bordered.
+#[test]
+fn every_cell_keeps_its_format_and_the_columns_stay_plain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = export(dir.path(), View::Both, Format::Xlsx);
+    let sheet = sheet_xml(&path);
+    let cells: Vec<&str> = sheet.split("<c r=\"").skip(1).collect();
+    assert_eq!(cells.len(), 16 * 4, "title, header and two rows: {sheet}");
+    for cell in &cells {
+        let head = &cell[..cell.find('>').unwrap()];
+        assert!(head.contains(" s=\""), "a cell without a format: {head}");
+    }
+    // The same format on the first and the last row, column by column.
+    let style = |cell: &str| {
+        let head = &cell[..cell.find('>').unwrap()];
+        head.split(" s=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (first, last) = (&cells[32..48], &cells[48..64]);
+    for (i, (a, b)) in first.iter().zip(last).enumerate() {
+        let blank_in_last = b.starts_with(&format!("{}4\" s=", (b'A' + i as u8) as char))
+            && b[..b.find('>').unwrap()].ends_with('/');
+        if !blank_in_last {
+            assert_eq!(style(a), style(b), "column {i}: {a} / {b}");
+        }
+    }
+    assert!(
+        !sheet.contains(" style=\""),
+        "a column keeps a format: {sheet}"
+    );
+}
+
 /// The worksheet XML of a written workbook (an .xlsx is a zip of XML files).
 fn sheet_xml(path: &Path) -> String {
     use std::io::Read;
