@@ -1,10 +1,32 @@
-//! The `bangbang` binary: memory tuning, logging, then the command line (see the library
+//! The `bangbang` binary: its allocator, logging, then the command line (see the library
 //! for the commands).
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: sqlx's SQLite driver copies every value of every row
+/// it reads on a worker thread and hands it over, so under load glibc's arena locks were the
+/// largest cost of a list (perf: futex waits in malloc); mimalloc's per-thread heaps do not
+/// contend, and it gives freed memory back to the system.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `arena_eager_commit` (4 in its option table): off, so an idle server commits
+/// only the memory it uses (18 MB idle with the demo, against 34 MB with the default). It
+/// must be set before the first allocation, so it is set from the program's constructors,
+/// which run before Rust's own start-up allocates.
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+
+extern "C" fn lazy_commit() {
+    // SAFETY: sets one allocator option; runs before main, on the one thread there is.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0) };
+}
+
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static LAZY_COMMIT: extern "C" fn() = lazy_commit;
+
 fn main() -> std::process::ExitCode {
-    limit_malloc_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,15 +58,3 @@ async fn run() -> std::process::ExitCode {
     }
 }
 
-/// glibc gives threads their own malloc arenas (up to eight per core) and keeps what is
-/// freed in each. The heavy work here (password hashing, photo decoding, reading workbooks)
-/// runs on short-lived blocking threads, so every arena ends up holding a ~20-100 MB block
-/// it no longer uses. Four arenas keep that retained memory small, at no cost to a server
-/// whose heavy work is gated to a few tasks at once anyway. Set before any thread starts.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; called before any other thread.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 4);
-    }
-}
