@@ -496,9 +496,11 @@ fn request(
         }
     };
     let acted = status != Status::Submitted;
-    let first_response_ms = acted.then(|| reported_ms + rng.gen_range(5..4 * 60) * 60 * 1000);
+    // Nothing happens after now: the newest requests' steps are cut off at the present.
+    let first_response_ms =
+        acted.then(|| (reported_ms + rng.gen_range(5..4 * 60) * 60 * 1000).min(now_ms));
     let done = matches!(status, Status::Resolved | Status::Reviewed);
-    let resolved_ms = done.then(|| reported_ms + rng.gen_range(1..120) * hour);
+    let resolved_ms = done.then(|| (reported_ms + rng.gen_range(1..120) * hour).min(now_ms));
     let assigned = matches!(
         status,
         Status::Accepted | Status::InProgress | Status::Resolved | Status::Reviewed
