@@ -1,6 +1,6 @@
 //! Ledgers out and in, shared by the pages and the `bangbang` command line: export of
-//! 接待台账 / 处置清单 (streamed page by page, oldest first), import of hand-kept ledgers
-//! (checked whole, then all or nothing), and the report workbook.
+//! 接待台账 / 处置清单 (one query streamed, oldest first), import of hand-kept ledgers
+//! (planned, checked and written a chunk of rows at a time), and the report workbook.
 
 use crate::Error;
 use bangbang_domain::{
@@ -11,8 +11,8 @@ use bangbang_domain::{
     Actor,
 };
 use bangbang_sheets::{
-    detect_header, mapping_override, plan, read_table, Format, ImportOptions, ImportPlan,
-    ImportedRow, ImportedStatus, LedgerRow, LedgerWriter, ReportData, View,
+    detect_header, mapping_override, read_table, Format, ImportOptions, ImportPlan, ImportedRow,
+    ImportedStatus, LedgerRow, LedgerWriter, Mapping, Planned, Planner, ReportData, View,
 };
 use bangbang_store::{ImportItem, ImportOutcome, RequestFilter, RequestRecord, Store};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
@@ -103,9 +103,9 @@ pub struct Exported {
     pub checkpoint: Option<bangbang_store::CheckpointRecord>,
 }
 
-/// Requests read from the store per page of an export: the store's largest page, so that a
-/// million rows take 200 queries. Two pages in flight hold about 10 MB.
-const EXPORT_PAGE: u32 = 5000;
+/// Requests handed from the store's stream to the writer at a time: a batch being read,
+/// one being logged, one waiting for the writer and one being written hold a few MB.
+const EXPORT_PAGE: usize = 2000;
 
 /// What the reading side hands the writing thread.
 enum ToWriter {
@@ -115,17 +115,18 @@ enum ToWriter {
     End,
 }
 
-/// Writes every request the filter matches to `path`, oldest first, reading the store a
-/// page at a time so memory stays flat however many rows there are.
+/// Writes every request the filter matches to `path`, oldest first, from one query the
+/// store streams in batches (with only the columns the ledger shows), so memory stays flat
+/// however many rows there are.
 ///
-/// The rows are turned into cells and written on a blocking thread, a page behind the
-/// reads, so the store reading and decoding the next page and the writer formatting (and,
+/// The rows are turned into cells and written on a blocking thread, a batch behind the
+/// reads, so the store reading and decoding the next batch and the writer formatting (and,
 /// for .xlsx, compressing) the last one overlap instead of taking turns: on a million rows
 /// that is the difference between the sum of the two and the larger of them.
 pub async fn export_ledger(
     store: &dyn Store,
     viewer: &Actor,
-    mut filter: RequestFilter,
+    filter: RequestFilter,
     view: View,
     format: Format,
     path: &Path,
@@ -155,24 +156,33 @@ pub async fn export_ledger(
             )
         })
     };
-    filter.ascending = true;
-    filter.limit = EXPORT_PAGE;
-    filter.cursor = None;
-    let read = async {
-        loop {
-            let page = store.list_requests(&filter).await?;
+    // The store streams one query into `batches`; each batch is logged, then handed on.
+    let (batches, mut inbox) = tokio::sync::mpsc::channel::<Vec<RequestRecord>>(1);
+    let stream = async {
+        let streamed = store.export_requests(&filter, EXPORT_PAGE, batches).await;
+        Ok::<(), Error>(streamed?)
+    };
+    let pages_out = &pages;
+    // Owns `inbox`: when it ends early (an error, a writer gone), the store hears nobody
+    // listens any more and stops.
+    let forward = async move {
+        while let Some(batch) = inbox.recv().await {
             // Reading personal data is logged, exports included.
-            store.log_shown(viewer, &page.items).await?;
-            if pages.send(ToWriter::Page(page.items)).await.is_err() {
+            store.log_shown(viewer, &batch).await?;
+            if pages_out.send(ToWriter::Page(batch)).await.is_err() {
                 // The writer stopped on an error: it is reported below.
-                return Ok(());
-            }
-            match page.next {
-                Some(next) => filter.cursor = Some(next),
-                None => break,
+                return Ok(false);
             }
         }
-        let _ = pages.send(ToWriter::End).await;
+        Ok::<bool, Error>(true)
+    };
+    let read = async {
+        let (streamed, forwarded) = tokio::join!(stream, forward);
+        streamed?;
+        // The file is completed only when every row was read and handed on.
+        if forwarded? {
+            let _ = pages.send(ToWriter::End).await;
+        }
         Ok::<(), Error>(())
     };
     let read = read.await;
@@ -257,22 +267,46 @@ impl Drop for Abandoned {
 
 /// What an import did, or would do.
 pub struct ImportRun {
+    /// The rows to import are kept only when asked for ([`Rows::Kept`]); the rows rejected
+    /// and skipped always are.
     pub plan: ImportPlan,
+    /// How many rows can be imported (`plan.rows.len()` when the rows are kept).
+    pub importable: usize,
     /// `None` for a dry run.
     pub outcome: Option<ImportOutcome>,
 }
 
-/// Reads a ledger file and works out what it holds.
-pub async fn plan_file(
+/// Whether an import hands back the rows it read, for a preview that lists them, or only
+/// counts them, so that its memory does not grow with the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    Kept,
+    Counted,
+}
+
+/// Rows of the sheet planned, checked and imported at a time, each chunk in one transaction
+/// of the store: a few MB, and a wait of about 2 s for the community's other writers.
+pub const IMPORT_CHUNK: usize = 2000;
+
+/// A ledger file read into a table, with its header found and its columns mapped.
+struct Sheet {
+    table: Vec<Vec<String>>,
+    header_row: usize,
+    mapping: Mapping,
+    options: ImportOptions,
+}
+
+/// Reads the file into a table of text; the bytes are let go as soon as it is read.
+async fn read_sheet(
     store: &dyn Store,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     file_name: &str,
     mapping: Option<&str>,
     year: Option<i32>,
-) -> Result<ImportPlan, Error> {
+) -> Result<Sheet, Error> {
     // Parsing a workbook is heavy: keep it off the async workers.
-    let (owned, name) = (bytes.to_vec(), file_name.to_string());
-    let table = tokio::task::spawn_blocking(move || read_table(&owned, &name))
+    let name = file_name.to_string();
+    let table = tokio::task::spawn_blocking(move || read_table(&bytes, &name))
         .await
         .map_err(|e| Error::Internal(format!("reading the file: {e}")))?
         .map_err(|e| Error::invalid("file", e.to_string()))?;
@@ -293,11 +327,28 @@ pub async fn plan_file(
         .into_iter()
         .map(|c| (c.code.into(), c.name_zh))
         .collect();
-    Ok(plan(
-        &table,
-        &mapping,
+    Ok(Sheet {
+        table,
         header_row,
-        &ImportOptions { year, categories },
+        mapping,
+        options: ImportOptions { year, categories },
+    })
+}
+
+/// Reads a ledger file and works out what it holds.
+pub async fn plan_file(
+    store: &dyn Store,
+    bytes: &[u8],
+    file_name: &str,
+    mapping: Option<&str>,
+    year: Option<i32>,
+) -> Result<ImportPlan, Error> {
+    let sheet = read_sheet(store, bytes.to_vec(), file_name, mapping, year).await?;
+    Ok(bangbang_sheets::plan(
+        &sheet.table,
+        &sheet.mapping,
+        sheet.header_row,
+        &sheet.options,
     ))
 }
 
@@ -371,14 +422,15 @@ pub fn import_item(row: &ImportedRow, community: &str) -> ImportItem {
 pub enum Mode {
     /// Plan only; write nothing.
     DryRun,
-    /// Nothing unless every row can be imported.
+    /// Nothing unless every row can be imported: the whole file is planned and checked
+    /// before the first row is written.
     Strict,
-    /// Import the rows that can be (still all in one transaction) and report the rest.
+    /// Import the rows that can be and report the rest.
     SkipBadRows,
 }
 
-/// Imports a ledger file into a community, all in one transaction; rows imported before
-/// are skipped, so importing the same file twice adds nothing.
+/// Imports a ledger file into a community, keeping the rows read for a preview; see
+/// [`import_file_with`].
 #[allow(clippy::too_many_arguments)]
 pub async fn import_file(
     store: &dyn Store,
@@ -390,15 +442,210 @@ pub async fn import_file(
     year: Option<i32>,
     mode: Mode,
 ) -> Result<ImportRun, Error> {
-    let mut plan = plan_file(store, bytes, file_name, mapping, year).await?;
-    // Rows the sheet reads fine may still name a building or category this community does
-    // not have: ask the store, and report those rows like any other.
-    let items: Vec<ImportItem> = plan
-        .rows
-        .iter()
-        .map(|row| import_item(row, community))
-        .collect();
-    let problems = store.check_import(actor, &items).await?;
+    import_file_with(
+        store,
+        actor,
+        community,
+        bytes.to_vec(),
+        file_name,
+        mapping,
+        year,
+        mode,
+        Rows::Kept,
+    )
+    .await
+}
+
+/// Imports a ledger file into a community. Rows imported before are skipped (each row has
+/// a key), so importing the same file twice adds nothing.
+///
+/// The sheet is planned, checked against the community and written [`IMPORT_CHUNK`] rows
+/// at a time, each chunk in a transaction of its own, so that memory does not grow with
+/// the file beyond its table of text and other writers wait for one chunk, not the file.
+/// A strict import plans and checks every row before it writes any. Should the store
+/// fail part way (the database gone, a building deleted meanwhile), the chunks before are
+/// kept and the error says how many requests went in: importing the file again adds only
+/// the rest.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_file_with(
+    store: &dyn Store,
+    actor: &Actor,
+    community: &str,
+    bytes: Vec<u8>,
+    file_name: &str,
+    mapping: Option<&str>,
+    year: Option<i32>,
+    mode: Mode,
+    rows: Rows,
+) -> Result<ImportRun, Error> {
+    let mut sheet = read_sheet(store, bytes, file_name, mapping, year).await?;
+    import_sheet(
+        store,
+        actor,
+        community,
+        &mut sheet,
+        mode,
+        rows,
+        IMPORT_CHUNK,
+    )
+    .await
+}
+
+/// [`import_file_with`] on a sheet already read, `chunk` rows at a time. The table's rows
+/// are let go as they are planned for writing (in a strict import, on its second walk).
+async fn import_sheet(
+    store: &dyn Store,
+    actor: &Actor,
+    community: &str,
+    sheet: &mut Sheet,
+    mode: Mode,
+    rows: Rows,
+    chunk: usize,
+) -> Result<ImportRun, Error> {
+    match mode {
+        Mode::DryRun | Mode::SkipBadRows => {
+            walk_sheet(store, actor, community, sheet, mode, rows, chunk).await
+        }
+        Mode::Strict => {
+            let checked = walk_sheet(
+                store,
+                actor,
+                community,
+                sheet,
+                Mode::DryRun,
+                Rows::Counted,
+                chunk,
+            )
+            .await?;
+            if !checked.plan.rejected.is_empty() {
+                return Err(Error::invalid(
+                    "file",
+                    format!(
+                        "{} 行无法导入，整个文件未导入；请先用预览查看原因 / {} rows cannot be imported, so nothing was: see the dry run",
+                        checked.plan.rejected.len(),
+                        checked.plan.rejected.len()
+                    ),
+                ));
+            }
+            walk_sheet(store, actor, community, sheet, mode, rows, chunk).await
+        }
+    }
+}
+
+/// Plans, checks and (unless a dry run) imports every row of the sheet, a chunk at a
+/// time. A strict walk stops at the first row refused (the file was checked whole just
+/// before, so only a change made meanwhile can refuse one). A walk that writes lets each
+/// row of the table go once it is planned.
+async fn walk_sheet(
+    store: &dyn Store,
+    actor: &Actor,
+    community: &str,
+    sheet: &mut Sheet,
+    mode: Mode,
+    keep: Rows,
+    chunk_rows: usize,
+) -> Result<ImportRun, Error> {
+    let write = mode != Mode::DryRun;
+    let mut run = ImportRun {
+        plan: ImportPlan {
+            header_row: sheet.header_row,
+            mapping: sheet.mapping.clone(),
+            rows: Vec::new(),
+            rejected: Vec::new(),
+            skipped: Vec::new(),
+        },
+        importable: 0,
+        outcome: write.then(ImportOutcome::default),
+    };
+    let mut planner = Planner::new(
+        &sheet.table,
+        &sheet.mapping,
+        sheet.header_row,
+        &sheet.options,
+    );
+    let mut chunk: Vec<ImportedRow> = Vec::with_capacity(chunk_rows);
+    let mut next = sheet.header_row + 1;
+    while next < sheet.table.len() {
+        let end = (next + chunk_rows).min(sheet.table.len());
+        for index in next..end {
+            let planned = planner.row(index, &sheet.table[index]);
+            if write {
+                sheet.table[index] = Vec::new();
+            }
+            match planned {
+                Planned::Import(imported) => chunk.push(*imported),
+                Planned::Rejected(rejected) => run.plan.rejected.push(rejected),
+                Planned::Skipped(n, why) => run.plan.skipped.push((n, why)),
+            }
+        }
+        next = end;
+        if chunk.is_empty() {
+            continue;
+        }
+        // Rows the sheet reads fine may still name a building or category this community
+        // does not have: ask the store, and report those rows like any other.
+        let items: Vec<ImportItem> = chunk.iter().map(|r| import_item(r, community)).collect();
+        let problems = store.check_import(actor, &items).await?;
+        let mut bad = refusals(&problems);
+        let mut good = Vec::with_capacity(items.len());
+        for (i, (row, item)) in chunk.drain(..).zip(items).enumerate() {
+            match bad.remove(&i) {
+                Some(reasons) => run.plan.rejected.push(bangbang_sheets::Rejected {
+                    row_number: row.row_number,
+                    reason: reasons.join("；"),
+                }),
+                None => {
+                    run.importable += 1;
+                    good.push(item);
+                    if keep == Rows::Kept {
+                        run.plan.rows.push(row);
+                    }
+                }
+            }
+        }
+        let Some(outcome) = run.outcome.as_mut() else {
+            continue;
+        };
+        let written = outcome.created + outcome.already_there;
+        let result = match run.plan.rejected.first() {
+            Some(refused) if mode == Mode::Strict => Err(Error::invalid(
+                "file",
+                format!(
+                    "第{n}行在检查后变得无法导入 / row {n} cannot be imported any more: {}",
+                    refused.reason,
+                    n = refused.row_number
+                ),
+            )),
+            _ if good.is_empty() => continue,
+            _ => store
+                .import_requests(actor, good)
+                .await
+                .map_err(Error::from),
+        };
+        match result {
+            Ok(chunk) => {
+                outcome.created += chunk.created;
+                outcome.already_there += chunk.already_there;
+            }
+            // Nothing was written: the error is the whole story.
+            Err(e) if written == 0 => return Err(e),
+            Err(e) => {
+                return Err(Error::Internal(format!(
+                    "{} requests were imported ({} were already there) before the import stopped: {e}; importing the same file again adds only the rest",
+                    outcome.created, outcome.already_there
+                )))
+            }
+        }
+    }
+    run.plan.rejected.sort_by_key(|r| r.row_number);
+    Ok(run)
+}
+
+/// The store's problems with a chunk's items (`item N: field`, 1-based), as reasons per
+/// item (0-based).
+fn refusals(
+    problems: &bangbang_domain::validation::FieldErrors,
+) -> std::collections::BTreeMap<usize, Vec<String>> {
     let mut bad: std::collections::BTreeMap<usize, Vec<String>> = std::collections::BTreeMap::new();
     for (field, problem) in problems.problems() {
         let parsed = field
@@ -411,40 +658,7 @@ pub async fn import_file(
                 .push(format!("{} / {f}: {}", problem.zh(), problem.en()));
         }
     }
-    let mut keep = Vec::new();
-    for (i, (row, item)) in plan.rows.drain(..).zip(items).enumerate() {
-        match bad.remove(&i) {
-            Some(reasons) => plan.rejected.push(bangbang_sheets::Rejected {
-                row_number: row.row_number,
-                reason: reasons.join("；"),
-            }),
-            None => keep.push((row, item)),
-        }
-    }
-    plan.rejected.sort_by_key(|r| r.row_number);
-    let (rows, items): (Vec<ImportedRow>, Vec<ImportItem>) = keep.into_iter().unzip();
-    plan.rows = rows;
-    if mode == Mode::DryRun {
-        return Ok(ImportRun {
-            plan,
-            outcome: None,
-        });
-    }
-    if mode == Mode::Strict && !plan.rejected.is_empty() {
-        return Err(Error::invalid(
-            "file",
-            format!(
-                "{} 行无法导入，整个文件未导入；请先用预览查看原因 / {} rows cannot be imported, so nothing was: see the dry run",
-                plan.rejected.len(),
-                plan.rejected.len()
-            ),
-        ));
-    }
-    let outcome = store.import_requests(actor, items).await?;
-    Ok(ImportRun {
-        plan,
-        outcome: Some(outcome),
-    })
+    bad
 }
 
 /// Writes the report workbook.
@@ -452,3 +666,7 @@ pub fn write_report_xlsx(data: &ReportData, path: &Path) -> Result<(), Error> {
     bangbang_sheets::write_report(path, data)
         .map_err(|e| Error::Internal(format!("writing the report: {e}")))
 }
+
+#[cfg(test)]
+#[path = "transfer_tests.rs"]
+mod tests;

@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context};
 use bangbang_app::report::{gather, report_data, ReportQuery};
-use bangbang_app::transfer::{export_ledger, import_file, write_report_xlsx, Mode};
+use bangbang_app::transfer::{export_ledger, import_file_with, write_report_xlsx, Mode, Rows};
 use bangbang_domain::{
     category::CategoryCode,
     lifecycle::Status,
@@ -178,15 +178,11 @@ pub struct ImportArgs {
     file: PathBuf,
 }
 
-pub async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let community = store
-        .community(&args.community)
-        .await
-        .with_context(|| format!("no community {:?}", args.community))?;
-    // Refuse a file too big to import before reading any of it.
+/// The ledger file's bytes, refusing a file too big to import before reading any of it.
+fn read_ledger(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     let limits = bangbang_sheets::import::ImportLimits::default();
-    let size = std::fs::metadata(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
         .len();
     if size > limits.max_file_bytes {
         anyhow::bail!(
@@ -197,22 +193,37 @@ pub async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCo
             }
         );
     }
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+pub async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let community = store
+        .community(&args.community)
+        .await
+        .with_context(|| format!("no community {:?}", args.community))?;
+    let bytes = read_ledger(&args.file)?;
     let name = args
         .file
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("ledger");
-    let run = import_file(
+    // Without --dry-run the rows are only counted: memory then stays flat however long
+    // the file is (the import below plans it again, a chunk at a time).
+    let rows = if args.dry_run {
+        Rows::Kept
+    } else {
+        Rows::Counted
+    };
+    let run = import_file_with(
         store,
         &operator(),
         &community.slug,
-        &bytes,
+        bytes,
         name,
         args.map.as_deref(),
         args.year,
         Mode::DryRun,
+        rows,
     )
     .await
     .map_err(app_error)?;
@@ -221,7 +232,7 @@ pub async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCo
         "{}: header on row {}; {} rows to import, {} rows that cannot be, {} skipped",
         args.file.display(),
         plan.header_row + 1,
-        plan.rows.len(),
+        run.importable,
         plan.rejected.len(),
         plan.skipped.len()
     );
@@ -274,17 +285,22 @@ pub async fn import(store: &SqlStore, args: ImportArgs) -> anyhow::Result<ExitCo
     } else {
         Mode::Strict
     };
-    // The dry run's plan is not needed any more: free it before the import builds its own.
     drop(run);
-    let run = import_file(
+    // The file is read again rather than kept: the import lets go of it once it has its
+    // table. The rows go in a chunk at a time, each chunk in a transaction of its own.
+    // Should the import stop part way, its error says how many requests went in;
+    // importing the file again adds only the rest.
+    let bytes = read_ledger(&args.file)?;
+    let run = import_file_with(
         store,
         &operator(),
         &community.slug,
-        &bytes,
+        bytes,
         name,
         args.map.as_deref(),
         args.year,
         mode,
+        Rows::Counted,
     )
     .await
     .map_err(app_error)?;

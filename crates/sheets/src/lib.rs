@@ -24,6 +24,7 @@ pub use error::SheetError;
 pub use export::{headers, Format, LedgerRow, LedgerWriter, View};
 pub use import::{
     detect_header, mapping_override, plan, read_table, read_table_with, Field, ImportLimits,
-    ImportOptions, ImportPlan, ImportedRow, ImportedStatus, Limit, Mapping, Rejected,
+    ImportOptions, ImportPlan, ImportedRow, ImportedStatus, Limit, Mapping, Planned, Planner,
+    Rejected,
 };
 pub use report::{write_report, ReportData};

@@ -104,6 +104,17 @@ pub trait Store: Send + Sync + 'static {
     async fn request_by_code(&self, code: &str) -> StoreResult<RequestRecord>;
     async fn events(&self, request_id: RequestId) -> StoreResult<Vec<EventRecord>>;
     async fn list_requests(&self, filter: &RequestFilter) -> StoreResult<Page<RequestRecord>>;
+    /// Every request `filter` matches, oldest first, sent to `out` in batches of `batch`
+    /// as one query streams them, for a ledger export: each record holds only what the
+    /// ledger shows and what access needs (its places' names, grid, deadlines, photos and
+    /// tracking key are left empty). The filter's cursor, order and limit are not used.
+    /// Stops, without an error, when `out`'s receiver is dropped.
+    async fn export_requests(
+        &self,
+        filter: &RequestFilter,
+        batch: usize,
+        out: tokio::sync::mpsc::Sender<Vec<RequestRecord>>,
+    ) -> StoreResult<()>;
     /// Reading personal data is logged: who saw the phone and room of which requests.
     async fn log_personal_data_reads(
         &self,

@@ -30,7 +30,7 @@ mod xlsx_scan;
 
 pub use header::{detect_header, mapping_override, Field, Mapping};
 pub use limits::{ImportLimits, Limit, HEADER_ROWS};
-pub use plan::{plan, UNNAMED};
+pub use plan::{plan, Planned, Planner, UNNAMED};
 pub use table::{read_table, read_table_with};
 
 use bangbang_domain::category::default_categories;

@@ -9,7 +9,7 @@ use super::vocab::{category_code, channel_word, opens_notes, status_word};
 use super::{ImportOptions, ImportPlan, ImportedRow, ImportedStatus, Rejected};
 use bangbang_domain::place::{building_number, entrance_number};
 use bangbang_domain::request::normalize_phone;
-use chrono::{NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -27,12 +27,6 @@ pub fn plan(
     header_row: usize,
     options: &ImportOptions,
 ) -> ImportPlan {
-    let header: Vec<String> = table
-        .get(header_row)
-        .map_or(mapping.headers(), |r| r.as_slice())
-        .iter()
-        .map(|h| header_key(h))
-        .collect();
     let mut out = ImportPlan {
         header_row,
         mapping: mapping.clone(),
@@ -40,16 +34,73 @@ pub fn plan(
         rejected: Vec::new(),
         skipped: Vec::new(),
     };
-    let mut identities: HashMap<String, (usize, usize)> = HashMap::new();
-    let now = Utc::now();
+    let mut planner = Planner::new(table, mapping, header_row, options);
     for (index, row) in table.iter().enumerate().skip(header_row + 1) {
+        match planner.row(index, row) {
+            Planned::Import(imported) => out.rows.push(*imported),
+            Planned::Rejected(rejected) => out.rejected.push(rejected),
+            Planned::Skipped(row_number, why) => out.skipped.push((row_number, why)),
+        }
+    }
+    out
+}
+
+/// What [`Planner::row`] made of one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Planned {
+    /// A row to create.
+    Import(Box<ImportedRow>),
+    /// A row that cannot be imported.
+    Rejected(Rejected),
+    /// A row left out on purpose: (1-based row number, why).
+    Skipped(usize, String),
+}
+
+/// [`plan`] one row at a time, so that a caller can act on a few rows and let them go
+/// before reading the next: what it keeps between rows is one 32-byte digest per row read
+/// (to give a row repeated in the file a key of its own), whatever the rows hold.
+pub struct Planner<'a> {
+    header: Vec<String>,
+    mapping: &'a Mapping,
+    options: &'a ImportOptions,
+    /// The digest of each identity seen: (the row it was first seen on, times seen).
+    identities: HashMap<[u8; 32], (usize, usize)>,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner for the rows below `header_row` (0-based) of `table`, judged at the
+    /// current time. Rows must then be handed over in sheet order.
+    pub fn new(
+        table: &[Vec<String>],
+        mapping: &'a Mapping,
+        header_row: usize,
+        options: &'a ImportOptions,
+    ) -> Self {
+        let header: Vec<String> = table
+            .get(header_row)
+            .map_or(mapping.headers(), |r| r.as_slice())
+            .iter()
+            .map(|h| header_key(h))
+            .collect();
+        Planner {
+            header,
+            mapping,
+            options,
+            identities: HashMap::new(),
+            now: Utc::now(),
+        }
+    }
+
+    /// Reads the row at `index` (0-based) of the table.
+    pub fn row(&mut self, index: usize, row: &[String]) -> Planned {
+        let (mapping, options) = (self.mapping, self.options);
         let row_number = index + 1;
         let cells = Cells { row, mapping };
-        if let Some(why) = skip_reason(row, &cells, &header, mapping, options) {
-            out.skipped.push((row_number, why));
-            continue;
+        if let Some(why) = skip_reason(row, &cells, &self.header, mapping, options) {
+            return Planned::Skipped(row_number, why);
         }
-        let read = read_row(&cells, options).and_then(|row| match api_refusal(&row, now) {
+        let read = read_row(&cells, options).and_then(|row| match api_refusal(&row, self.now) {
             Some(reason) => Err(reason),
             None => Ok(row),
         });
@@ -57,25 +108,23 @@ pub fn plan(
             Ok(mut imported) => {
                 imported.row_number = row_number;
                 let identity = identity(&imported, &cells);
-                let seen = identities
-                    .entry(identity.clone())
-                    .or_insert((row_number, 0));
+                let first = digest(&identity);
+                let seen = self.identities.entry(first).or_insert((row_number, 0));
                 seen.1 += 1;
                 imported.key = if seen.1 == 1 {
-                    key(&identity)
+                    hex(&first)
                 } else {
                     imported.notes.push(format!(
                         "与第{}行内容相同 / same content as row {}",
                         seen.0, seen.0
                     ));
-                    key(&format!("{identity}\u{1e}{}", seen.1))
+                    hex(&digest(&format!("{identity}\u{1e}{}", seen.1)))
                 };
-                out.rows.push(imported);
+                Planned::Import(Box::new(imported))
             }
-            Err(reason) => out.rejected.push(Rejected { row_number, reason }),
+            Err(reason) => Planned::Rejected(Rejected { row_number, reason }),
         }
     }
-    out
 }
 
 struct Cells<'a> {
@@ -312,10 +361,14 @@ fn identity(row: &ImportedRow, cells: &Cells<'_>) -> String {
     .join("\u{1f}")
 }
 
-fn key(identity: &str) -> String {
-    let digest = Sha256::new()
+fn digest(identity: &str) -> [u8; 32] {
+    Sha256::new()
         .chain_update(b"bangbang-import-v1\x1e")
         .chain_update(identity.as_bytes())
-        .finalize();
+        .finalize()
+        .into()
+}
+
+fn hex(digest: &[u8; 32]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

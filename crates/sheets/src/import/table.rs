@@ -18,6 +18,7 @@
 use super::limits::{Budget, ImportLimits, Limit};
 use super::workbook::{read_xls, read_xlsx};
 use crate::SheetError;
+use std::borrow::Cow;
 
 /// Reads the first non-empty sheet of an .xlsx/.xls file, or a .csv file, into rows of
 /// cell text, under the default [`ImportLimits`]. Every row has the same length. See the
@@ -128,20 +129,14 @@ fn check_csv_shape(text: &[u8], delimiter: u8, limits: &ImportLimits) -> Result<
     Ok(())
 }
 
-/// UTF-8 (BOM or not), UTF-16 with a BOM, or GB18030.
-fn decode(bytes: &[u8]) -> String {
+/// UTF-8 (BOM or not), UTF-16 with a BOM, or GB18030. UTF-8 is read in place, not copied.
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
     if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        return encoding
-            .decode_without_bom_handling(&bytes[bom..])
-            .0
-            .into_owned();
+        return encoding.decode_without_bom_handling(&bytes[bom..]).0;
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_string(),
-        Err(_) => encoding_rs::GB18030
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned(),
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => encoding_rs::GB18030.decode_without_bom_handling(bytes).0,
     }
 }
 

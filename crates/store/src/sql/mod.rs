@@ -382,6 +382,15 @@ impl Store for SqlStore {
         on_replica!(self, requests::list(filter))
     }
 
+    async fn export_requests(
+        &self,
+        filter: &RequestFilter,
+        batch: usize,
+        out: tokio::sync::mpsc::Sender<Vec<RequestRecord>>,
+    ) -> StoreResult<()> {
+        on_replica!(self, export::ledger(filter, batch, out))
+    }
+
     async fn log_personal_data_reads(
         &self,
         user_id: UserId,

@@ -29,6 +29,8 @@ pub(crate) mod args;
 pub(crate) mod checkpoints;
 #[path = "queries/desk.rs"]
 pub(crate) mod desk;
+#[path = "queries/export.rs"]
+pub(crate) mod export;
 #[path = "queries/figures.rs"]
 pub(crate) mod figures;
 #[path = "queries/hours.rs"]
