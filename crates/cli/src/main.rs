@@ -57,4 +57,3 @@ async fn run() -> std::process::ExitCode {
         }
     }
 }
-
