@@ -247,3 +247,61 @@ async fn rollups_equal_counting_the_rows(store: SqlStore) {
 async fn rolled_overdue(store: &SqlStore, scope: &StatsScope) -> i64 {
     store.stats(scope).await.unwrap().counts.overdue
 }
+
+/// Two instances on one PostgreSQL database, each filing requests and folding the rollups
+/// as `serve` does, at the same time: the figures still equal counting the rows.
+#[tokio::test]
+async fn two_instances_writing_and_folding_keep_the_figures_exact() {
+    let Some(url) = bangbang_store::testing::postgres_url().await else {
+        return;
+    };
+    let first = SqlStore::connect(&url).await.unwrap();
+    let second = SqlStore::connect(&url).await.unwrap();
+    let f = story::fixture(&first).await;
+    let mut tasks = Vec::new();
+    for (n, store) in [first.clone(), second.clone()].into_iter().enumerate() {
+        let staff = if n == 0 {
+            f.staff.clone()
+        } else {
+            f.other_staff.clone()
+        };
+        let community = if n == 0 { "liuxiali" } else { "dadi" };
+        tasks.push(tokio::spawn(async move {
+            for i in 0..40 {
+                let mut draft = story::draft(community, "other", "2024-07-01 09:00");
+                draft.entrance = Some(if i % 2 == 0 { "1" } else { "2" }.into());
+                let request = store
+                    .create_request(&staff, draft, None, chrono::Utc::now())
+                    .await
+                    .unwrap();
+                if i % 3 == 0 {
+                    let resolve = Action::Resolve {
+                        outcome: "已处理".into(),
+                        minutes: 10,
+                    };
+                    store
+                        .apply(&staff, request.id, resolve, chrono::Utc::now())
+                        .await
+                        .unwrap();
+                }
+            }
+        }));
+    }
+    for store in [first.clone(), second.clone()] {
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..30 {
+                store.fold_figures().await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let scope = StatsScope::for_actor(&f.admin, chrono::Utc::now().timestamp_millis());
+    let rolled = first.stats(&scope).await.unwrap();
+    assert_eq!(rolled, first.stats_from_rows(&scope).await.unwrap());
+    assert_eq!(rolled.counts.received, 80);
+    second.fold_figures().await.unwrap();
+    assert_eq!(second.stats(&scope).await.unwrap(), rolled);
+}
