@@ -305,3 +305,33 @@ async fn two_instances_writing_and_folding_keep_the_figures_exact() {
     second.fold_figures().await.unwrap();
     assert_eq!(second.stats(&scope).await.unwrap(), rolled);
 }
+
+/// Two instances starting at once on a database whose rollups are stale: one rebuilds, the
+/// other waits for it, and both start (no serialization failure, no second rebuild needed).
+#[tokio::test]
+async fn two_instances_starting_at_once_rebuild_once() {
+    let Some(url) = bangbang_store::testing::postgres_url().await else {
+        return;
+    };
+    let store = SqlStore::connect(&url).await.unwrap();
+    let f = story::fixture(&store).await;
+    for _ in 0..5 {
+        story::run_story_request(&store, &f).await;
+    }
+    store
+        .pool()
+        .execute("DELETE FROM figures_state")
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(SqlStore::connect(&url), SqlStore::connect(&url));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let scope = StatsScope::for_actor(&f.admin, chrono::Utc::now().timestamp_millis());
+    let rolled = a.stats(&scope).await.unwrap();
+    assert_eq!(rolled.counts.received, 5);
+    assert_eq!(rolled, b.stats_from_rows(&scope).await.unwrap());
+    let state: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM figures_state")
+        .fetch_one(b.pool())
+        .await
+        .unwrap();
+    assert_eq!(state.0, 1);
+}

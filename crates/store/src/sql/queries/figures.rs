@@ -281,16 +281,61 @@ const RESOLVED: &str = "CASE WHEN r.status IN ('resolved', 'reviewed') THEN 1 EL
 /// are written in the order figures read them (by place, then month), so a place's year
 /// lies in a few pages, not one page a row.
 pub(crate) async fn rebuild(pool: &Pool) -> StoreResult<()> {
+    rebuild_if(pool, false).await
+}
+
+/// [`rebuild`], one instance at a time: on PostgreSQL under a session advisory lock taken
+/// *before* the rebuild's snapshot, so an instance that waited sees the rebuild it waited
+/// for and (with `only_if_stale`) does not repeat it.
+async fn rebuild_if(pool: &Pool, only_if_stale: bool) -> StoreResult<()> {
+    let mut conn = pool.acquire().await?;
+    if BACKEND == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock(88500009)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let rebuilt = rebuild_on(&mut conn, only_if_stale).await;
+    if BACKEND == Backend::Postgres {
+        let unlocked = match &rebuilt {
+            Ok(_) => sqlx::query("SELECT pg_advisory_unlock(88500009)")
+                .execute(&mut *conn)
+                .await
+                .is_ok(),
+            Err(_) => false,
+        };
+        if !unlocked {
+            // Closing the connection is what surely lets the lock go.
+            drop(conn.detach());
+        }
+    }
+    if rebuilt? {
+        // The planner's statistics of tables just rewritten, so it plans for what they hold.
+        for table in ["figures", "entrance_months", "entrance_spans"] {
+            sqlx::query(&format!("ANALYZE {table}"))
+                .execute(pool)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the rollups on `conn`; `false` when `only_if_stale` found them current.
+async fn rebuild_on(conn: &mut Conn, only_if_stale: bool) -> StoreResult<bool> {
     let offset = local_zone().local_minus_utc();
-    let mut tx = pool.begin().await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     if BACKEND == Backend::Postgres {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             .execute(&mut *tx)
             .await?;
-        // One rebuild at a time across instances.
-        sqlx::query("SELECT pg_advisory_xact_lock(88500009)")
-            .execute(&mut *tx)
-            .await?;
+    }
+    if only_if_stale {
+        let state: Option<(i32,)> =
+            sqlx::query_as("SELECT zone_offset_seconds FROM figures_state WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        if state.map(|(o,)| o) == Some(offset) {
+            return Ok(false);
+        }
     }
     for table in [
         "figures",
@@ -398,13 +443,7 @@ pub(crate) async fn rebuild(pool: &Pool) -> StoreResult<()> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    // The planner's statistics of tables just rewritten, so it plans for what they hold.
-    for table in ["figures", "entrance_months", "entrance_spans"] {
-        sqlx::query(&format!("ANALYZE {table}"))
-            .execute(pool)
-            .await?;
-    }
-    Ok(())
+    Ok(true)
 }
 
 /// Whether the rollups are whole and were cut in this time zone (a bulk load marks them
@@ -421,7 +460,7 @@ pub(crate) async fn current(pool: &Pool) -> StoreResult<bool> {
 /// zone.
 pub(crate) async fn ensure(pool: &Pool) -> StoreResult<()> {
     if !current(pool).await? {
-        rebuild(pool).await?;
+        rebuild_if(pool, true).await?;
     }
     Ok(())
 }
