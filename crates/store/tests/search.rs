@@ -74,6 +74,18 @@ async fn search_finds_any_part_ignoring_case(store: SqlStore) {
     assert_eq!(find("下水").await, vec![a.clone()], "two characters");
     assert_eq!(find(&a.to_lowercase()).await, vec![a.clone()], "a code");
     assert!(find("楼道下水往里冒").await.is_empty());
+    // Nothing typed is read as FTS5 syntax: each is text that matches nothing here.
+    for hostile in [
+        "NEAR(a b)",
+        "{code} : x",
+        "a* OR b*",
+        "\"\"\"\"",
+        "'; DROP TABLE requests;--",
+        "^下水",
+        &"长".repeat(2000),
+    ] {
+        assert!(find(hostile).await.is_empty(), "{hostile}");
+    }
 
     if store.backend() == Backend::Sqlite {
         let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
