@@ -116,6 +116,9 @@ impl SqlStore {
         match &self.pools {
             Pools::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
+                // Not while the rollups are rebuilt: the batch marks them stale, and a
+                // rebuild that began before it would mark them current again without it.
+                super::postgres::figures::hold_off_rebuilds(&mut tx).await?;
                 let (heads, first_id, first_seq) = pg_reserve(&mut tx, batch).await?;
                 let (prepared, heads) = prepare(actor, batch, heads, first_id, first_seq);
                 pg_copy(&mut tx, actor, batch, &prepared).await?;

@@ -45,6 +45,35 @@ impl Places {
 const TALLY_COLUMNS: &str = "received, resolved, long_term, open, closed, responded_in_time, \
                              resolved_in_time, rated, satisfied";
 
+/// The advisory lock a rebuild holds alone and every writer of rollups (an event's
+/// transaction, a bulk load's batch) holds shared, on PostgreSQL: no rollup is written
+/// while they are rebuilt, so a rebuild neither waits on writers' rows nor misses a write
+/// made from rollups it is replacing. (On SQLite the rebuild holds the one write lock.)
+pub(crate) const REBUILD_LOCK: i64 = 88500009;
+
+/// Takes [`REBUILD_LOCK`] shared for the caller's transaction, on PostgreSQL.
+pub(crate) async fn hold_off_rebuilds(conn: &mut Conn) -> StoreResult<()> {
+    if BACKEND == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+            .bind(REBUILD_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A read-only transaction that sees one snapshot, so every part of a figure (rollups,
+/// differences, the open requests not yet due) is read as of one moment.
+pub(crate) async fn snapshot(pool: &Pool) -> StoreResult<sqlx::Transaction<'static, super::Db>> {
+    let mut tx = pool.begin().await?;
+    if BACKEND == Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
 /// Records, in the caller's transaction, how a request's change moves the figures:
 /// `before` is `None` for a request just received.
 pub(crate) async fn record(
@@ -53,6 +82,7 @@ pub(crate) async fn record(
     before: Option<&Counted<'_>>,
     after: &Counted<'_>,
 ) -> StoreResult<()> {
+    hold_off_rebuilds(conn).await?;
     // The tallies, as signed differences at each key.
     let mut moves: Vec<(Month, &str, &str, Tally)> = Vec::new();
     match before {
@@ -290,14 +320,16 @@ pub(crate) async fn rebuild(pool: &Pool) -> StoreResult<()> {
 async fn rebuild_if(pool: &Pool, only_if_stale: bool) -> StoreResult<()> {
     let mut conn = pool.acquire().await?;
     if BACKEND == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_lock(88500009)")
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(REBUILD_LOCK)
             .execute(&mut *conn)
             .await?;
     }
     let rebuilt = rebuild_on(&mut conn, only_if_stale).await;
     if BACKEND == Backend::Postgres {
         let unlocked = match &rebuilt {
-            Ok(_) => sqlx::query("SELECT pg_advisory_unlock(88500009)")
+            Ok(_) => sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(REBUILD_LOCK)
                 .execute(&mut *conn)
                 .await
                 .is_ok(),
@@ -448,10 +480,10 @@ async fn rebuild_on(conn: &mut Conn, only_if_stale: bool) -> StoreResult<bool> {
 
 /// Whether the rollups are whole and were cut in this time zone (a bulk load marks them
 /// stale until they are rebuilt).
-pub(crate) async fn current(pool: &Pool) -> StoreResult<bool> {
+pub(crate) async fn current(conn: &mut Conn) -> StoreResult<bool> {
     let state: Option<(i32,)> =
         sqlx::query_as("SELECT zone_offset_seconds FROM figures_state WHERE id = 1")
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?;
     Ok(state.map(|(offset,)| offset) == Some(local_zone().local_minus_utc()))
 }
@@ -459,7 +491,7 @@ pub(crate) async fn current(pool: &Pool) -> StoreResult<bool> {
 /// Rebuilds the rollups if they were never built, are stale, or were cut in another time
 /// zone.
 pub(crate) async fn ensure(pool: &Pool) -> StoreResult<()> {
-    if !current(pool).await? {
+    if !current(&mut *pool.acquire().await?).await? {
         rebuild_if(pool, true).await?;
     }
     Ok(())
@@ -485,7 +517,7 @@ fn rollup_rows(
 
 /// Sums of the tallies of `place` over `span`, by category and channel.
 pub(crate) async fn tallies(
-    pool: &Pool,
+    conn: &mut Conn,
     place: i64,
     span: MonthSpan,
 ) -> StoreResult<Vec<(String, String, Tally)>> {
@@ -507,7 +539,7 @@ pub(crate) async fn tallies(
     );
     sql.push(" GROUP BY category, channel");
     type Row = (String, String, i64, i64, i64, i64, i64, i64, i64, i64, i64);
-    let rows: Vec<Row> = sql.query_as().fetch_all(pool).await?;
+    let rows: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
     Ok(rows
         .into_iter()
         .map(|(category, channel, a, b, c, d, e, f, g, h, i)| {
@@ -529,7 +561,7 @@ pub(crate) async fn tallies(
 
 /// Distinct entrances of `place` over `span`, by category: (asked, resolved).
 pub(crate) async fn entrances(
-    pool: &Pool,
+    conn: &mut Conn,
     place: i64,
     span: MonthSpan,
 ) -> StoreResult<BTreeMap<String, (i64, i64)>> {
@@ -547,13 +579,13 @@ pub(crate) async fn entrances(
     );
     let first = sql.int(span.first());
     sql.push(&format!(" WHERE prev_month < {first} GROUP BY category"));
-    let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(pool).await?;
+    let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
     Ok(rows.into_iter().map(|(c, a, r)| (c, (a, r))).collect())
 }
 
 /// Requests received and resolved by month, for `place` over `span`.
 pub(crate) async fn monthly(
-    pool: &Pool,
+    conn: &mut Conn,
     place: i64,
     span: MonthSpan,
 ) -> StoreResult<Vec<(Month, i64, i64)>> {
@@ -569,13 +601,13 @@ pub(crate) async fn monthly(
         span,
     );
     sql.push(" GROUP BY month HAVING SUM(received) <> 0 ORDER BY month");
-    Ok(sql.query_as().fetch_all(pool).await?)
+    Ok(sql.query_as().fetch_all(&mut *conn).await?)
 }
 
 /// Requests received and resolved by grid, for the grids whose `column` (`community_id`,
 /// `subdistrict_id`, `district_id`, or none for every grid) is `place`, over `span`.
 pub(crate) async fn by_grid(
-    pool: &Pool,
+    conn: &mut Conn,
     within: Option<(&str, i64)>,
     span: MonthSpan,
 ) -> StoreResult<Vec<(i64, String, i64, i64)>> {
@@ -598,5 +630,5 @@ pub(crate) async fn by_grid(
           GROUP BY place_id HAVING SUM(received) <> 0) f \
          JOIN places g ON g.id = f.place_id"
     ));
-    Ok(sql.query_as().fetch_all(pool).await?)
+    Ok(sql.query_as().fetch_all(&mut *conn).await?)
 }

@@ -6,7 +6,7 @@
 use super::args::SqlBuilder;
 use super::figures::{self, EVERYWHERE};
 use super::requests::{push_figures_scope, push_scope, scope_sql, ScopeSql};
-use super::Pool;
+use super::{Conn, Pool};
 use crate::model::{CategoryFigures, ChannelFigures, StatsReport, StatsScope};
 use crate::StoreResult;
 use bangbang_domain::figures::{covering_months, MonthSpan, Tally};
@@ -51,7 +51,7 @@ struct CountsRow {
 /// (a period that ends today reaches to the end of the month) only where no request lies
 /// in what they add, and only while the rollups are current.
 pub(crate) async fn rollup_of(
-    pool: &Pool,
+    conn: &mut Conn,
     scope: &StatsScope,
     bound: ScopeSql,
 ) -> StoreResult<Option<(i64, MonthSpan)>> {
@@ -67,7 +67,7 @@ pub(crate) async fn rollup_of(
     let Some(cover) = covering_months(scope.from_ms, scope.to_ms) else {
         return Ok(None);
     };
-    if !figures::current(pool).await? {
+    if !figures::current(&mut *conn).await? {
         return Ok(None);
     }
     for (start, end) in cover.slivers {
@@ -78,7 +78,7 @@ pub(crate) async fn rollup_of(
         sql.push(&format!(
             " AND r.reported_ms >= {start} AND r.reported_ms < {end} LIMIT 1) s"
         ));
-        let (found,): (i64,) = sql.query_as().fetch_one(pool).await?;
+        let (found,): (i64,) = sql.query_as().fetch_one(&mut *conn).await?;
         if found > 0 {
             return Ok(None);
         }
@@ -88,16 +88,22 @@ pub(crate) async fn rollup_of(
 
 pub(crate) async fn stats(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsReport> {
     let bound = scope_sql(pool, scope.reach.scope()).await?;
-    match rollup_of(pool, scope, bound).await? {
-        Some((place, span)) => from_rollups(pool, scope, bound, place, span).await,
-        None => from_rows(pool, scope, bound).await,
-    }
+    let mut tx = figures::snapshot(pool).await?;
+    let report = match rollup_of(&mut tx, scope, bound).await? {
+        Some((place, span)) => from_rollups(&mut tx, scope, bound, place, span).await?,
+        None => from_rows(&mut tx, scope, bound).await?,
+    };
+    tx.commit().await?;
+    Ok(report)
 }
 
 /// The figures counted from the request rows: the reference the rollups are tested against.
 pub(crate) async fn stats_from_rows(pool: &Pool, scope: &StatsScope) -> StoreResult<StatsReport> {
     let bound = scope_sql(pool, scope.reach.scope()).await?;
-    from_rows(pool, scope, bound).await
+    let mut tx = figures::snapshot(pool).await?;
+    let report = from_rows(&mut tx, scope, bound).await?;
+    tx.commit().await?;
+    Ok(report)
 }
 
 /// When an open request falls due: at its respond-by time while nobody has acted on it
@@ -107,24 +113,24 @@ const DUE: &str = "(CASE WHEN r.first_response_ms IS NULL AND r.respond_by_ms < 
 
 /// The open requests of the period not yet due: few (only recent ones), found by the
 /// partial `(scope, due)` indexes. Overdue is the period's open requests less these.
-async fn not_yet_due(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreResult<i64> {
+async fn not_yet_due(conn: &mut Conn, scope: &StatsScope, bound: ScopeSql) -> StoreResult<i64> {
     let mut sql = SqlBuilder::new("SELECT COUNT(*)");
     sql = scoped_with(sql, scope, bound);
     let now = sql.int(scope.now_ms);
     sql.push(&format!(" AND {OPEN} AND {DUE} >= {now}"));
-    let (n,): (i64,) = sql.query_as().fetch_one(pool).await?;
+    let (n,): (i64,) = sql.query_as().fetch_one(&mut *conn).await?;
     Ok(n)
 }
 
 async fn from_rollups(
-    pool: &Pool,
+    conn: &mut Conn,
     scope: &StatsScope,
     bound: ScopeSql,
     place: i64,
     span: MonthSpan,
 ) -> StoreResult<StatsReport> {
-    let tallies = figures::tallies(pool, place, span).await?;
-    let entrances = figures::entrances(pool, place, span).await?;
+    let tallies = figures::tallies(&mut *conn, place, span).await?;
+    let entrances = figures::entrances(&mut *conn, place, span).await?;
     let mut total = Tally::default();
     let mut by_category: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut by_channel: BTreeMap<String, (i64, i64)> = BTreeMap::new();
@@ -142,7 +148,7 @@ async fn from_rollups(
         long_term: total.long_term,
         open: total.open,
         closed: total.closed,
-        overdue: total.open - not_yet_due(pool, scope, bound).await?,
+        overdue: total.open - not_yet_due(&mut *conn, scope, bound).await?,
         responded_in_time: total.responded_in_time,
         resolved_in_time: total.resolved_in_time,
         rated: total.rated,
@@ -166,10 +172,14 @@ async fn from_rollups(
             resolved,
         })
         .collect();
-    report(pool, counts, categories, channels).await
+    report(&mut *conn, counts, categories, channels).await
 }
 
-async fn from_rows(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreResult<StatsReport> {
+async fn from_rows(
+    conn: &mut Conn,
+    scope: &StatsScope,
+    bound: ScopeSql,
+) -> StoreResult<StatsReport> {
     // The time is bound like any value, so the statement's text is the same every time and
     // the database can reuse its plan.
     let mut sql = SqlBuilder::new("");
@@ -192,7 +202,7 @@ async fn from_rows(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreRes
     sql.push(&select);
     let row = scoped_with(sql, scope, bound)
         .query_as::<CountsRow>()
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
     let counts = Counts {
         received: row.received,
@@ -214,12 +224,13 @@ async fn from_rows(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreRes
     );
     let mut sql = scoped(&select, scope, bound);
     sql.push(" GROUP BY r.category");
-    let categories: Vec<(String, i64, i64, i64, i64)> = sql.query_as().fetch_all(pool).await?;
+    let categories: Vec<(String, i64, i64, i64, i64)> =
+        sql.query_as().fetch_all(&mut *conn).await?;
 
     let select = format!("SELECT r.channel, COUNT(*), {}", count_if(RESOLVED));
     let mut sql = scoped(&select, scope, bound);
     sql.push(" GROUP BY r.channel ORDER BY r.channel");
-    let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(pool).await?;
+    let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
     let channels = rows
         .into_iter()
         .map(|(channel, requests, resolved)| ChannelFigures {
@@ -228,19 +239,19 @@ async fn from_rows(pool: &Pool, scope: &StatsScope, bound: ScopeSql) -> StoreRes
             resolved,
         })
         .collect();
-    report(pool, counts, categories, channels).await
+    report(&mut *conn, counts, categories, channels).await
 }
 
 /// The report from its parts: categories named and put in the office's order.
 async fn report(
-    pool: &Pool,
+    conn: &mut Conn,
     counts: Counts,
     categories: Vec<(String, i64, i64, i64, i64)>,
     by_channel: Vec<ChannelFigures>,
 ) -> StoreResult<StatsReport> {
     let names: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT code, name_zh, sort_order FROM categories")
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?;
     let mut by_category: Vec<(i64, CategoryFigures)> = categories
         .into_iter()
