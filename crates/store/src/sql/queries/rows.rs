@@ -74,17 +74,25 @@ fn corrupt(what: &str, value: &str, id: RequestId) -> StoreError {
     StoreError::Corrupt(format!("request {id} has {what} {value:?}"))
 }
 
+/// A stored status and satisfaction, read back (a value no code writes is corruption).
+fn state_of(
+    id: RequestId,
+    status: &str,
+    satisfaction: Option<&str>,
+) -> Result<(Status, Option<Satisfaction>), StoreError> {
+    let status = Status::parse(status).ok_or_else(|| corrupt("status", status, id))?;
+    let satisfaction = satisfaction
+        .map(|s| Satisfaction::parse(s).ok_or_else(|| corrupt("satisfaction", s, id)))
+        .transpose()?;
+    Ok((status, satisfaction))
+}
+
 impl TryFrom<RequestRow> for RequestRecord {
     type Error = StoreError;
 
     fn try_from(row: RequestRow) -> Result<Self, StoreError> {
         let id = row.id;
-        let status =
-            Status::parse(&row.status).ok_or_else(|| corrupt("status", &row.status, id))?;
-        let satisfaction = row
-            .satisfaction
-            .map(|s| Satisfaction::parse(&s).ok_or_else(|| corrupt("satisfaction", &s, id)))
-            .transpose()?;
+        let (status, satisfaction) = state_of(id, &row.status, row.satisfaction.as_deref())?;
         let close_reason = row
             .close_reason
             .map(|c| CloseReason::parse(&c).ok_or_else(|| corrupt("close reason", &c, id)))
@@ -226,12 +234,7 @@ impl TryFrom<LedgerRow> for RequestRecord {
     /// A record with what [`LEDGER_SELECT`] reads; the rest is left empty.
     fn try_from(row: LedgerRow) -> Result<Self, StoreError> {
         let id = row.id;
-        let status =
-            Status::parse(&row.status).ok_or_else(|| corrupt("status", &row.status, id))?;
-        let satisfaction = row
-            .satisfaction
-            .map(|s| Satisfaction::parse(&s).ok_or_else(|| corrupt("satisfaction", &s, id)))
-            .transpose()?;
+        let (status, satisfaction) = state_of(id, &row.status, row.satisfaction.as_deref())?;
         let reported_at = from_ms(row.reported_ms);
         Ok(RequestRecord {
             id,
